@@ -1,0 +1,47 @@
+# railyard. Two commands set everything up from a fresh clone:
+#   make demo   render and check the Storecove example
+#   make test   install what the tests need, then run them
+# Slow suites (podman images, a local Kubernetes control plane): make e2e
+SHELL := /bin/bash
+.DEFAULT_GOAL := demo
+export PATH := $(CURDIR)/.cache/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+NODE_OK := $(shell node -e 'process.exit(+process.versions.node.split(".")[0] < 20)' 2>/dev/null && echo yes)
+
+# Each area adds its own setup steps to TEST_DEPS / E2E_DEPS in mk/<area>.mk.
+TEST_DEPS :=
+E2E_DEPS :=
+-include mk/*.mk
+
+.PHONY: demo test e2e build deps check-node typecheck clean
+
+check-node:
+	@test "$(NODE_OK)" = yes || { echo "railyard needs Node.js >= 20 (found $$(node --version 2>/dev/null || echo none))" >&2; exit 2; }
+
+node_modules/.installed: package.json package-lock.json | check-node
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+
+build: deps
+	npm run build --silent
+
+typecheck: deps
+	npx tsc --noEmit
+
+demo: build
+	@echo "== railyard synth examples/storecove" >&2
+	node bin/railyard.js synth examples/storecove --out out/storecove --image-tag demo0000000
+	@echo "== railyard synth examples/storecove-gateway" >&2
+	node bin/railyard.js synth examples/storecove-gateway --out out/storecove-gateway --image-tag demo0000000 --quiet
+	@if node bin/railyard.js check --help >/dev/null 2>&1; then echo "== railyard check examples/storecove" >&2; node bin/railyard.js check examples/storecove; fi
+
+test: build typecheck $(TEST_DEPS)
+	npx vitest run
+
+e2e: build $(E2E_DEPS)
+	RAILYARD_E2E=1 npx vitest run --passWithNoTests
+
+clean:
+	rm -rf dist out .cache

@@ -1,0 +1,434 @@
+// The app model: one zod schema for everything railyard renders, checks, runs and deploys.
+//
+// Defaults come from the design document's tables (resource table, health table,
+// grace-period table, env table). Where the document contradicts itself the
+// default is the value that works, and docs/DESIGN-DEVIATIONS.md says why.
+import { z } from 'zod';
+import { parsePoolSpec, PoolSpecError, QUEUE_NAME, MAX_POOL_COUNT, type Pool } from './pools.js';
+
+// ---------------------------------------------------------------- primitives
+
+/** RFC 1123 label: what Kubernetes accepts for most object names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kubernetes resource.Quantity, as the API server's regexp spells it. */
+export const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
+export const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+const dnsLabel = z
+  .string()
+  .max(63, 'must be at most 63 characters')
+  .regex(DNS_LABEL, 'must be lower-case letters, digits and "-", starting and ending with a letter or digit');
+const quantity = z.string().regex(QUANTITY, 'must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi');
+const envName = z.string().regex(ENV_NAME, 'must be a valid environment variable name');
+/** A secret key, or a key family such as `AWS_*_BUCKET` that the document names without listing. */
+const secretKey = z.string().regex(/^[-._a-zA-Z0-9*]+$/, 'must be a secret key name (letters, digits, "-", "_", "." or a "*" wildcard)');
+const port = z.number().int().min(1).max(65535);
+const seconds = z.number().int().min(0);
+const command = z.array(z.string().min(1, 'must not be empty')).min(1, 'must not be empty');
+
+export const Resources = z
+  .object({
+    requests: z.object({ cpu: quantity, memory: quantity }).strict(),
+    limits: z.object({ cpu: quantity, memory: quantity }).strict(),
+  })
+  .strict();
+export type Resources = z.infer<typeof Resources>;
+
+export const Replicas = z
+  .object({ min: z.number().int().min(0), max: z.number().int().min(1) })
+  .strict()
+  .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['min'] });
+
+export const HttpProbe = z
+  .object({
+    path: z.string().startsWith('/', 'must start with "/"'),
+    initialDelaySeconds: seconds.default(30),
+    periodSeconds: z.number().int().min(1).default(10),
+    timeoutSeconds: z.number().int().min(1).default(5),
+    failureThreshold: z.number().int().min(1).default(3),
+  })
+  .strict();
+export type HttpProbe = z.infer<typeof HttpProbe>;
+
+// ---------------------------------------------------------------- pools
+
+const PoolObject = z
+  .object({
+    queues: z.array(z.string().regex(QUEUE_NAME, 'may only use letters, digits, "_", "." and "-"')).refine((qs) => new Set(qs).size === qs.length, 'must not list a queue twice'),
+    count: z.number().int().min(1).max(MAX_POOL_COUNT).default(1),
+  })
+  .strict();
+
+/**
+ * Pools are structured data; the delayed_job string form is accepted too, so that
+ * an existing DELAYED_JOB_POOLS value can be pasted in. `queues: ["*"]` is spelled
+ * `queues: []` in the structured form.
+ */
+export const Pools = z.union([
+  z
+    .string()
+    .transform((s, ctx): Pool[] => {
+      try {
+        return parsePoolSpec(s);
+      } catch (e) {
+        if (!(e instanceof PoolSpecError)) throw e;
+        ctx.addIssue({ code: 'custom', message: e.message });
+        return z.NEVER;
+      }
+    }),
+  z.array(PoolObject).min(1, 'must not be empty'),
+]);
+
+// ---------------------------------------------------------------- components
+
+const componentBase = {
+  /** Deployment name. */
+  name: dnsLabel,
+  /** Extra literal env. Secret values never go here: use `secrets`. */
+  env: z.record(envName, z.string()).default({}),
+  resources: Resources,
+  terminationGracePeriodSeconds: seconds,
+};
+
+export const Web = z
+  .object({
+    ...componentBase,
+    name: dnsLabel.default('rails-server'),
+    /** Dockerfile target. */
+    target: dnsLabel.default('rails'),
+    processTarget: z.string().min(1).default('server'),
+    containerName: dnsLabel.default('rails'),
+    port: port.default(3000),
+    command: command.default(['bundle', 'exec', 'puma', '-C', 'config/puma.rb']),
+    threads: z.object({ min: z.number().int().min(0), max: z.number().int().min(1) }).strict().default({ min: 5, max: 5 }),
+    replicas: Replicas.default({ min: 2, max: 10 }),
+    /** HPA target average CPU utilisation, in percent of the request. */
+    targetCPUUtilization: z.number().int().min(1).max(100).default(70),
+    service: z.object({ port: port.default(80) }).strict().default({ port: 80 }),
+    resources: Resources.default({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '4Gi' } }),
+    terminationGracePeriodSeconds: seconds.default(30),
+    probes: z
+      .object({
+        liveness: HttpProbe,
+        readiness: HttpProbe,
+      })
+      .strict()
+      .default({
+        liveness: { path: '/health/liveness', initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        readiness: { path: '/health/readiness', initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      }),
+  })
+  .strict();
+export type Web = z.infer<typeof Web>;
+
+export const Worker = z
+  .object({
+    ...componentBase,
+    target: dnsLabel.default('worker'),
+    /** PROCESS_TARGET; defaults to the Deployment name (worker-primary, worker-secondary). */
+    processTarget: z.string().min(1).optional(),
+    containerName: dnsLabel.default('worker'),
+    pools: Pools,
+    replicas: Replicas.default({ min: 2, max: 5 }),
+    healthPort: port.default(3001),
+    /** DELAYED_JOB_TIMEOUT: seconds a job may run on after SIGTERM. */
+    jobTimeoutSeconds: z.number().int().min(1).default(280),
+    resources: Resources.default({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '2Gi' } }),
+    terminationGracePeriodSeconds: seconds.default(300),
+    probe: HttpProbe.default({ path: '/health', initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 }),
+    /** The command each pool slot runs; QUEUES is set per slot. */
+    command: command.default(['bundle', 'exec', 'rake', 'jobs:work']),
+  })
+  .strict();
+export type Worker = z.infer<typeof Worker>;
+
+/**
+ * A racecar consumer. Credentials reach racecar through RACECAR_* env (king_konf's
+ * env_prefix), never argv, where `ps` would show them.
+ */
+export const Consumer = z
+  .object({
+    ...componentBase,
+    target: dnsLabel.optional(),
+    processTarget: z.string().min(1).optional(),
+    containerName: dnsLabel.default('consumer'),
+    healthPort: port,
+    /** The racecar consumer class. */
+    consumerClass: z.string().regex(/^[A-Z][A-Za-z0-9_]*(::[A-Z][A-Za-z0-9_]*)*$/, 'must be a Ruby constant such as Kafka::Consumers::FooConsumer'),
+    /** Which secret keys feed RACECAR_GROUP_ID, RACECAR_SASL_USERNAME and RACECAR_SASL_PASSWORD. */
+    credentials: z
+      .object({
+        secret: dnsLabel,
+        groupIdKey: secretKey,
+        usernameKey: secretKey,
+        passwordKey: secretKey,
+      })
+      .strict(),
+    replicas: Replicas.default({ min: 1, max: 3 }),
+    /** Racecar's offset_commit_interval; the grace period must cover it. */
+    offsetCommitIntervalSeconds: z.number().int().min(1).default(10),
+    resources: Resources.default({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } }),
+    terminationGracePeriodSeconds: seconds.default(60),
+    probe: HttpProbe.default({ path: '/health', initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 }),
+    command: command.default(['bundle', 'exec', 'racecar']),
+  })
+  .strict();
+export type Consumer = z.infer<typeof Consumer>;
+
+const CRON_FIELD = /^[0-9A-Za-z*,\/\-?LW#]+$/;
+export const CronTask = z
+  .object({
+    name: dnsLabel.max(52, 'must be at most 52 characters (the API server appends an 11-character job suffix)'),
+    description: z.string().default(''),
+    schedule: z.string().refine((s) => s.startsWith('@') || (s.trim().split(/\s+/).length === 5 && s.trim().split(/\s+/).every((f) => CRON_FIELD.test(f))), 'must be a 5-field cron expression or an @shortcut'),
+    /** The task as the document writes it (`rake a && rake b`, `rails runner "…"`). Run with `bash -c`. */
+    command: z.string().min(1, 'must not be empty'),
+    activeDeadlineSeconds: z.number().int().min(1).optional(),
+    resources: Resources.optional(),
+  })
+  .strict();
+export type CronTask = z.infer<typeof CronTask>;
+
+export const CronDefaults = z
+  .object({
+    resources: Resources.default({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } }),
+    concurrencyPolicy: z.enum(['Forbid', 'Replace', 'Allow']).default('Forbid'),
+    startingDeadlineSeconds: z.number().int().min(1).default(300),
+    activeDeadlineSeconds: z.number().int().min(1).default(3600),
+    backoffLimit: z.number().int().min(0).default(2),
+    successfulJobsHistoryLimit: z.number().int().min(0).default(3),
+    failedJobsHistoryLimit: z.number().int().min(0).default(3),
+    ttlSecondsAfterFinished: z.number().int().min(0).default(86400),
+    timeZone: z.string().default('Etc/UTC'),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- secrets
+
+/** Who reads a secret. `ci` is the deploy workflow (a GitHub Actions secret of the same name). */
+export const SecretUser = z.enum(['web', 'cron', 'workers', 'consumers', 'logging', 'ci']);
+export type SecretUser = z.infer<typeof SecretUser>;
+
+export const Secret = z
+  .object({
+    name: dnsLabel,
+    keys: z.array(secretKey).min(1, 'must list at least one key'),
+    usedBy: z.array(SecretUser).min(1, 'must name at least one user'),
+    /** How the pods get it: all keys as env (envFrom), or files in a volume. */
+    mount: z.enum(['env', 'volume']).default('env'),
+    /** Defaults to the app namespace; the logging secret lives where Fluent Bit runs. */
+    namespace: dnsLabel.optional(),
+    description: z.string().default(''),
+  })
+  .strict();
+export type Secret = z.infer<typeof Secret>;
+
+// ---------------------------------------------------------------- routing
+
+const RouteHost = z
+  .object({
+    host: z.string().regex(DNS_SUBDOMAIN, 'must be a DNS name'),
+    /** Largest request body; maps to the controller's limit. */
+    bodySize: quantity.transform((s) => s),
+    tlsSecret: dnsLabel,
+    /** Object name of the Ingress or HTTPRoute. */
+    name: dnsLabel,
+    readTimeoutSeconds: z.number().int().min(1).default(300),
+  })
+  .strict();
+
+export const IngressRouting = z
+  .object({
+    kind: z.literal('ingress'),
+    className: z.string().default('nginx'),
+    clusterIssuer: z.string().default('letsencrypt-prod'),
+    hosts: z.array(RouteHost).min(1),
+  })
+  .strict();
+
+export const GatewayRouting = z
+  .object({
+    kind: z.literal('gateway'),
+    clusterIssuer: z.string().default('letsencrypt-prod'),
+    /** An existing Gateway, or one railyard renders when `className` is given. */
+    gateway: z
+      .object({
+        name: dnsLabel,
+        namespace: dnsLabel.optional(),
+        /** Render the Gateway itself with this GatewayClass. */
+        className: z.string().optional(),
+      })
+      .strict(),
+    /**
+     * Gateway API has no request-body limit; the implementation's policy carries it.
+     * NGINX Gateway Fabric (ClientSettingsPolicy) is the ingress-nginx migration path.
+     */
+    policies: z.enum(['nginx-gateway-fabric', 'none']).default('nginx-gateway-fabric'),
+    hosts: z.array(RouteHost).min(1),
+  })
+  .strict();
+
+export const Routing = z.discriminatedUnion('kind', [IngressRouting, GatewayRouting]);
+export type Routing = z.infer<typeof Routing>;
+
+// ---------------------------------------------------------------- logging
+
+export const FluentBit = z
+  .object({
+    namespace: dnsLabel.default('logging'),
+    /** Pinned: `latest` moves under you. */
+    image: z.string().regex(/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must carry a tag').refine((s) => !s.endsWith(':latest'), 'must be pinned to a version, not latest').default('cr.fluentbit.io/fluent/fluent-bit:3.2.10'),
+    runtime: z.enum(['containerd', 'docker']).default('containerd'),
+    logzio: z
+      .object({
+        listener: z.string().default('listener.logz.io'),
+        port: port.default(8071),
+        type: z.string().default('kubernetes'),
+        /** Where the DaemonSet reads the shipping token: a secret in the logging namespace. */
+        tokenSecret: z.object({ name: dnsLabel, key: secretKey }).strict(),
+      })
+      .strict(),
+    /** Filesystem buffer cap; an output outage beyond this drops the oldest chunks. */
+    storageLimit: quantity.default('512M'),
+    resources: Resources.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- app
+
+export const App = z
+  .object({
+    $schema: z.string().optional(),
+    /** The `app` label and the prefix of everything shared. */
+    name: dnsLabel,
+    namespace: dnsLabel,
+    /** RAILS_ENV. */
+    environment: z.string().min(1).default('production'),
+    image: z
+      .object({
+        registry: z.string().min(1, 'must not be empty'),
+        repository: z.string().regex(/^[a-z0-9]+([._\/-][a-z0-9]+)*$/, 'must be a lower-case image repository path'),
+        pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+        /** The Dockerfile's base image (the document uses ubuntu:focal). */
+        base: z.string().default('ubuntu:focal'),
+      })
+      .strict(),
+    /** Literal env for every app container (never secret values). */
+    env: z.record(envName, z.string()).default({}),
+    database: z
+      .object({
+        /** Secret with the CA certificate, mounted at caMountPath. */
+        caSecret: dnsLabel.default('mysql-ca-cert'),
+        caKey: z.string().default('ca-cert.pem'),
+        caMountPath: z.string().startsWith('/').default('/etc/ssl/mysql'),
+        /** The server's max_connections, for the connection budget. */
+        maxConnections: z.number().int().min(1).default(151),
+      })
+      .strict()
+      .default({ caSecret: 'mysql-ca-cert', caKey: 'ca-cert.pem', caMountPath: '/etc/ssl/mysql', maxConnections: 151 }),
+    web: Web,
+    workers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'worker keys are lower-case names'), Worker).default({}),
+    consumers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'consumer keys are lower-case names'), Consumer).default({}),
+    cron: z
+      .object({
+        defaults: CronDefaults.default(CronDefaults.parse({})),
+        tasks: z.array(CronTask).default([]),
+      })
+      .strict()
+      .default({ defaults: CronDefaults.parse({}), tasks: [] }),
+    secrets: z.array(Secret).default([]),
+    routing: Routing.optional(),
+    logging: z.object({ fluentBit: FluentBit.optional() }).strict().default({}),
+    migrate: z
+      .object({
+        command: command.default(['bundle', 'exec', 'rails', 'db:migrate']),
+        timeoutSeconds: z.number().int().min(1).default(900),
+      })
+      .strict()
+      .default({ command: ['bundle', 'exec', 'rails', 'db:migrate'], timeoutSeconds: 900 }),
+    rollbar: z
+      .object({
+        environment: z.string().default('production'),
+        /** The GitHub Actions secret holding a post_server_item token. */
+        tokenSecret: z.string().default('ROLLBAR_ACCESS_TOKEN'),
+      })
+      .strict()
+      .optional(),
+    budgets: z
+      .object({
+        /** Estimated RSS of one Rails process (a production monolith after boot). */
+        processRssMiB: z.number().int().min(1).default(300),
+      })
+      .strict()
+      .default({ processRssMiB: 300 }),
+  })
+  .strict()
+  .superRefine(crossCheck);
+
+export type AppInput = z.input<typeof App>;
+export type App = z.output<typeof App>;
+
+/** Rules that span sections; each issue names the path to fix. */
+function crossCheck(app: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
+  const a = app as unknown as {
+    name: string;
+    web: { name: string; port: number };
+    workers: Record<string, { name: string; healthPort: number }>;
+    consumers: Record<string, { name: string; healthPort: number; credentials: { secret: string; groupIdKey: string; usernameKey: string; passwordKey: string } }>;
+    cron: { tasks: { name: string }[] };
+    secrets: { name: string; keys: string[]; usedBy: string[]; namespace?: string }[];
+    logging: { fluentBit?: { namespace: string; logzio: { tokenSecret: { name: string; key: string } } } };
+  };
+  const names = new Map<string, string>();
+  const claim = (name: string, path: (string | number)[]) => {
+    const prior = names.get(name);
+    if (prior) ctx.addIssue({ code: 'custom', message: `Deployment name "${name}" is also used by ${prior}`, path });
+    else names.set(name, path.join('.'));
+  };
+  claim(a.web.name, ['web', 'name']);
+  for (const [k, w] of Object.entries(a.workers)) claim(w.name, ['workers', k, 'name']);
+  for (const [k, c] of Object.entries(a.consumers)) claim(c.name, ['consumers', k, 'name']);
+
+  const cronNames = new Set<string>();
+  a.cron.tasks.forEach((t, i) => {
+    if (cronNames.has(t.name)) ctx.addIssue({ code: 'custom', message: `CronJob "${t.name}" is defined twice`, path: ['cron', 'tasks', i, 'name'] });
+    cronNames.add(t.name);
+  });
+
+  const secretNames = new Set<string>();
+  a.secrets.forEach((s, i) => {
+    if (secretNames.has(s.name)) ctx.addIssue({ code: 'custom', message: `secret "${s.name}" is declared twice`, path: ['secrets', i, 'name'] });
+    secretNames.add(s.name);
+  });
+  const secret = (name: string) => a.secrets.find((s) => s.name === name);
+  const hasKey = (keys: string[], key: string) => keys.some((k) => k === key || (k.includes('*') && new RegExp('^' + k.split('*').map(escapeRegExp).join('.*') + '$').test(key)));
+
+  for (const [k, c] of Object.entries(a.consumers)) {
+    const s = secret(c.credentials.secret);
+    const path = ['consumers', k, 'credentials'];
+    if (!s) {
+      ctx.addIssue({ code: 'custom', message: `secret "${c.credentials.secret}" is not declared in secrets`, path: [...path, 'secret'] });
+      continue;
+    }
+    for (const field of ['groupIdKey', 'usernameKey', 'passwordKey'] as const) {
+      if (!hasKey(s.keys, c.credentials[field])) ctx.addIssue({ code: 'custom', message: `secret "${s.name}" has no key "${c.credentials[field]}"`, path: [...path, field] });
+    }
+  }
+
+  const fb = a.logging.fluentBit;
+  if (fb) {
+    const path = ['logging', 'fluentBit', 'logzio', 'tokenSecret'];
+    const s = secret(fb.logzio.tokenSecret.name);
+    if (!s) ctx.addIssue({ code: 'custom', message: `secret "${fb.logzio.tokenSecret.name}" is not declared in secrets`, path: [...path, 'name'] });
+    else {
+      if (!hasKey(s.keys, fb.logzio.tokenSecret.key)) ctx.addIssue({ code: 'custom', message: `secret "${s.name}" has no key "${fb.logzio.tokenSecret.key}"`, path: [...path, 'key'] });
+      if ((s.namespace ?? '') !== fb.namespace) ctx.addIssue({ code: 'custom', message: `secret "${s.name}" must live in namespace "${fb.namespace}", where the Fluent Bit DaemonSet reads it (a pod cannot read a secret from another namespace)`, path: [...path, 'name'] });
+      if (!s.usedBy.includes('logging')) ctx.addIssue({ code: 'custom', message: `secret "${s.name}" is read by Fluent Bit, so usedBy must include "logging"`, path: [...path, 'name'] });
+    }
+  }
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
