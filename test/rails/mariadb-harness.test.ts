@@ -1,0 +1,85 @@
+// The MariaDB harness itself: a real server that the app user can reach over
+// TCP with its password, that goes down on stop()/kill() and comes back on
+// start() with its data.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mysql from 'mysql2/promise';
+import { startMariaDb, type MariaDb } from '../support/mariadb.ts';
+
+let db: MariaDb;
+beforeAll(async () => {
+  // A password with characters that need escaping in SQL and in URLs.
+  db = await startMariaDb({ password: `p'a\\s s@:/?#%"w0rd-${process.pid}` });
+});
+afterAll(async () => {
+  await db?.destroy();
+});
+
+const connectAsApp = () =>
+  mysql.createConnection({
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.database,
+    connectTimeout: 2000,
+  });
+
+describe('test/support/mariadb', () => {
+  it('serves the app database over TCP to the app user', async () => {
+    const c = await connectAsApp();
+    try {
+      await c.query('CREATE TABLE IF NOT EXISTS t (v INT)');
+      await c.query('INSERT INTO t VALUES (42)');
+      const [rows] = await c.query('SELECT v FROM t');
+      expect(rows).toEqual([{ v: 42 }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('builds a URL that round-trips the password', () => {
+    const u = new URL(db.url);
+    expect(u.protocol).toBe('mysql2:');
+    expect(decodeURIComponent(u.password)).toBe(db.password);
+    expect(decodeURIComponent(u.username)).toBe(db.user);
+    expect(Number(u.port)).toBe(db.port);
+    expect(u.pathname).toBe(`/${db.database}`);
+    expect(db.env).toMatchObject({ DATABASE_HOST: '127.0.0.1', DATABASE_PORT: String(db.port), DATABASE_PASSWORD: db.password });
+  });
+
+  it('refuses a wrong password', async () => {
+    await expect(
+      mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: 'wrong', connectTimeout: 2000 }),
+    ).rejects.toThrow(/Access denied/);
+  });
+
+  it('never puts the password in mariadbd argv', async () => {
+    const { readFileSync } = await import('node:fs');
+    const argv = readFileSync(`/proc/${db.pid()}/cmdline`, 'utf8');
+    expect(argv).toContain(`--port=${db.port}`);
+    expect(argv).not.toContain(db.password);
+  });
+
+  it('stop() takes it down, start() brings it back with its data', async () => {
+    await db.stop();
+    expect(db.isRunning()).toBe(false);
+    await expect(connectAsApp()).rejects.toThrow(/ECONNREFUSED/);
+    await db.start();
+    const c = await connectAsApp();
+    try {
+      const [rows] = await c.query('SELECT v FROM t');
+      expect(rows).toEqual([{ v: 42 }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('kill() takes it down hard, start() recovers', async () => {
+    const pid = db.pid()!;
+    await db.kill();
+    expect(() => process.kill(pid, 0)).toThrow();
+    await expect(connectAsApp()).rejects.toThrow(/ECONNREFUSED/);
+    await db.start();
+    expect(await db.query('SELECT COUNT(*) AS n FROM railyard_test.t')).toEqual([{ n: 1 }]);
+  });
+});

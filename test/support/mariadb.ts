@@ -1,0 +1,296 @@
+// A real MariaDB server for tests: Debian's mariadbd, on its own TCP port on
+// 127.0.0.1 and its own socket, with a throwaway datadir. Tests that need it
+// start it themselves (vitest beforeAll) and share one per test file:
+//
+//   let db: MariaDb;
+//   beforeAll(async () => { db = await startMariaDb(); });
+//   afterAll(async () => { await db?.destroy(); });
+//
+// `stop()`/`kill()` take the server down but keep the datadir, so `start()`
+// brings it back on the same port and socket ("DB down" tests).
+// The password is only ever given to the server inside SQL sent over the
+// socket, never in argv; child processes get it through env.
+import { spawn, type ChildProcess, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+
+const execFileAsync = promisify(execFile);
+
+export interface MariaDbOptions {
+  /** Database created for the app user. Default `railyard_test`. */
+  database?: string;
+  /** App user (has all privileges on `database`). Default `railyard`. */
+  user?: string;
+  /** Default: random. Any characters are allowed; `url` encodes them. */
+  password?: string;
+  /** How long to wait for the server to accept connections. Default 30 s. */
+  startTimeoutMs?: number;
+}
+
+export interface MariaDb {
+  readonly host: string;
+  readonly port: number;
+  readonly socket: string;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  /** mysql2://user:password@127.0.0.1:port/database (password URL-encoded). */
+  readonly url: string;
+  /** Temp dir holding datadir, socket, pid file and error log. */
+  readonly dir: string;
+  /** Env a Rails app / the runtime needs to reach this DB (as the db secret provides it). */
+  readonly env: Record<string, string>;
+  /** Whether mariadbd is running and was started by this harness. */
+  isRunning(): boolean;
+  /** pid of the running mariadbd, or undefined. */
+  pid(): number | undefined;
+  /** Starts the server again after stop()/kill(); resolves once it accepts connections. */
+  start(): Promise<void>;
+  /** Graceful shutdown (SIGTERM), waits for the process to exit. Datadir is kept. */
+  stop(): Promise<void>;
+  /** SIGKILL, waits for the process to exit. Datadir is kept; start() runs crash recovery. */
+  kill(): Promise<void>;
+  /** Runs SQL as root over the socket and returns the rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** stop() and remove the temp dir. */
+  destroy(): Promise<void>;
+  /** Last lines of mariadbd's error log, for failure messages. */
+  errorLog(lines?: number): string;
+}
+
+const MARIADBD = '/usr/sbin/mariadbd';
+const INSTALL_DB = '/usr/bin/mariadb-install-db';
+
+// Servers still running when the test process exits are killed, so a failed
+// test file never leaves a mariadbd behind holding its port.
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/** A TCP port that was free a moment ago (the kernel picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function sqlIdent(s: string): string {
+  return '`' + s.replace(/`/g, '``') + '`';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> {
+  if (!existsSync(MARIADBD)) {
+    throw new Error(`${MARIADBD} not found: install Debian's mariadb-server (make test does it through mk/rails.mk)`);
+  }
+  const database = opts.database ?? 'railyard_test';
+  const user = opts.user ?? 'railyard';
+  const password = opts.password ?? `pw-${randomBytes(12).toString('hex')}`;
+  const startTimeoutMs = opts.startTimeoutMs ?? 30_000;
+  const asRoot = process.getuid?.() === 0;
+
+  const dir = mkdtempSync(join(tmpdir(), 'railyard-mariadb-'));
+  const datadir = join(dir, 'data');
+  const socket = join(dir, 'mysqld.sock');
+  const pidFile = join(dir, 'mysqld.pid');
+  const errLog = join(dir, 'error.log');
+  // mariadbd drops to the mysql user when run as root; that user must own
+  // everything it writes to.
+  if (asRoot) {
+    const { uid, gid } = mysqlIds();
+    chownSync(dir, uid, gid);
+    mkdirSync('/run/mysqld', { recursive: true });
+    chownSync('/run/mysqld', uid, gid);
+  }
+  const runAs = asRoot ? ['--user=mysql'] : [`--user=${userInfo().username}`];
+
+  try {
+    await execFileAsync(
+      INSTALL_DB,
+      ['--no-defaults', ...runAs, `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'],
+      { timeout: 60_000 },
+    );
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`mariadb-install-db failed: ${(e as Error).message}`);
+  }
+
+  let port = await freePort();
+  const serverArgs = () => [
+    '--no-defaults',
+    ...runAs,
+    `--datadir=${datadir}`,
+    `--socket=${socket}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--pid-file=${pidFile}`,
+    `--log-error=${errLog}`,
+    '--skip-name-resolve',
+    '--skip-log-bin',
+    '--performance-schema=OFF',
+    // Small and fast: a test server holds a few tables.
+    '--innodb-buffer-pool-size=32M',
+    '--innodb-flush-log-at-trx-commit=2',
+    '--max-connections=200',
+  ];
+
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+
+  const errorLog = (lines = 30): string => {
+    try {
+      return readFileSync(errLog, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no error log)';
+    }
+  };
+
+  const rootConnect = () =>
+    mysql.createConnection({ socketPath: socket, user: 'root', connectTimeout: 2000, multipleStatements: true });
+
+  const start = async (): Promise<void> => {
+    if (child) throw new Error('mariadbd is already running');
+    const proc = spawn(MARIADBD, serverArgs(), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child = proc;
+    live.add(proc);
+    installExitHook();
+    let gone = false;
+    exited = new Promise<void>((resolve) => {
+      proc.once('exit', () => {
+        gone = true;
+        live.delete(proc);
+        if (child === proc) child = undefined;
+        resolve();
+      });
+    });
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      if (gone) throw new Error(`mariadbd exited during start-up:\n${stderr}\n${errorLog()}`);
+      try {
+        const c = await rootConnect();
+        await c.end();
+        return;
+      } catch {
+        if (Date.now() > deadline) {
+          proc.kill('SIGKILL');
+          await exited;
+          throw new Error(`mariadbd did not accept connections within ${startTimeoutMs} ms:\n${errorLog()}`);
+        }
+        await sleep(50);
+      }
+    }
+  };
+
+  const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    const proc = child;
+    if (!proc) return;
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
+    const c = await rootConnect();
+    try {
+      const [rows] = await c.query(sql, params);
+      return rows as T[];
+    } finally {
+      await c.end();
+    }
+  };
+
+  // The port was free when picked; another process may take it before
+  // mariadbd binds it, so the first start retries on a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (e) {
+      const inUse = /Address already in use|Can't start server: Bind/i.test(errorLog(10));
+      if (!inUse || attempt >= 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw e;
+      }
+      port = await freePort();
+    }
+  }
+  try {
+    // Both hosts: TCP clients arrive as 127.0.0.1, socket clients as localhost.
+    const setup = [`CREATE DATABASE IF NOT EXISTS ${sqlIdent(database)}`];
+    for (const host of ['%', 'localhost']) {
+      setup.push(
+        `CREATE USER IF NOT EXISTS ${sqlString(user)}@${sqlString(host)} IDENTIFIED BY ${sqlString(password)}`,
+        `GRANT ALL PRIVILEGES ON ${sqlIdent(database)}.* TO ${sqlString(user)}@${sqlString(host)}`,
+      );
+    }
+    await query(setup.join(';\n'));
+  } catch (e) {
+    await halt('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`creating the test database failed: ${(e as Error).message.replaceAll(password, '[REDACTED]')}`);
+  }
+
+  const host = '127.0.0.1';
+  return {
+    host,
+    port,
+    socket,
+    user,
+    password,
+    database,
+    dir,
+    url: `mysql2://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`,
+    env: {
+      DATABASE_HOST: host,
+      DATABASE_PORT: String(port),
+      DATABASE_USERNAME: user,
+      DATABASE_PASSWORD: password,
+      DATABASE_NAME: database,
+    },
+    isRunning: () => child !== undefined,
+    pid: () => child?.pid,
+    start,
+    stop: () => halt('SIGTERM'),
+    kill: () => halt('SIGKILL'),
+    query,
+    errorLog,
+    destroy: async () => {
+      await halt('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function mysqlIds(): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('mysql:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) throw new Error('no mysql user: install Debian mariadb-server');
+  return { uid: Number(uid), gid: Number(gid) };
+}
