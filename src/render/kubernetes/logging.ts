@@ -1,0 +1,167 @@
+// Fluent Bit → Logz.io: ServiceAccount, least-privilege ClusterRole and binding,
+// ConfigMap and DaemonSet, all in the logging namespace.
+import type { App } from '../../config/schema.js';
+import type { z } from 'zod';
+import type { FluentBit } from '../../config/schema.js';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { createHash } from 'node:crypto';
+import { objectLabels } from './pod.js';
+
+type FluentBitConfig = z.output<typeof FluentBit>;
+
+export const FLUENT_BIT = 'fluent-bit';
+const STATE_DIR = '/var/fluent-bit/state';
+
+/**
+ * Kubelet names container logs `<pod>_<namespace>_<container>-<id>.log`. The
+ * document's `storecove*.log` matched nothing (pods are rails-server-…,
+ * worker-…); matching on the namespace part takes every pod of this app and
+ * nothing else.
+ */
+export function tailPath(app: App): string {
+  return `/var/log/containers/*_${app.namespace}_*.log`;
+}
+
+/** The Fluent Bit config, in the classic format the document uses. */
+export function renderFluentBitConfig(app: App, fb: FluentBitConfig): string {
+  const tokenEnv = fb.logzio.tokenSecret.key;
+  return [
+    '[SERVICE]',
+    '    Flush                     1',
+    '    Log_Level                 info',
+    '    Daemon                    off',
+    '    HTTP_Server               On',
+    '    HTTP_Listen               0.0.0.0',
+    '    HTTP_Port                 2020',
+    '    Health_Check              On',
+    // Chunks are kept on the node's disk, so an outage of Logz.io (or a restart
+    // of this pod) loses nothing up to storage.total_limit_size.
+    `    storage.path              ${STATE_DIR}/flb-storage/`,
+    '    storage.sync              normal',
+    '    storage.backlog.mem_limit 16M',
+    '',
+    '[INPUT]',
+    '    Name              tail',
+    '    Tag               kube.*',
+    `    Path              ${tailPath(app)}`,
+    // containerd writes CRI lines, docker JSON lines; these built-in parsers
+    // read both and join lines the runtime split.
+    '    multiline.parser  docker, cri',
+    `    DB                ${STATE_DIR}/tail.db`,
+    '    DB.locking        true',
+    '    Mem_Buf_Limit     16MB',
+    '    Skip_Long_Lines   On',
+    '    Refresh_Interval  5',
+    '    storage.type      filesystem',
+    '',
+    '[FILTER]',
+    '    Name                kubernetes',
+    '    Match               kube.*',
+    '    Kube_URL            https://kubernetes.default.svc:443',
+    '    Kube_CA_File        /var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+    '    Kube_Token_File     /var/run/secrets/kubernetes.io/serviceaccount/token',
+    '    Kube_Tag_Prefix     kube.var.log.containers.',
+    // The app writes JSON lines (lograge, railyard's runtime): lift them to the top level.
+    '    Merge_Log           On',
+    '    Keep_Log            Off',
+    '    K8S-Logging.Parser  On',
+    '    K8S-Logging.Exclude On',
+    '',
+    '[OUTPUT]',
+    '    Name                     http',
+    '    Match                    kube.*',
+    `    Host                     ${fb.logzio.listener}`,
+    `    Port                     ${fb.logzio.port}`,
+    `    URI                      /?token=\${${tokenEnv}}&type=${fb.logzio.type}`,
+    '    Format                   json_lines',
+    '    Json_Date_Key            @timestamp',
+    '    Json_Date_Format         iso8601',
+    '    tls                      On',
+    '    tls.verify               On',
+    '    Retry_Limit              no_limits',
+    `    storage.total_limit_size ${fb.storageLimit}`,
+    '',
+  ].join('\n');
+}
+
+export function renderFluentBit(app: App, fb: FluentBitConfig, version: string): object[] {
+  const ns = fb.namespace;
+  const labels = { ...objectLabels(app, 'logging', version), app: FLUENT_BIT, 'app.kubernetes.io/name': FLUENT_BIT };
+  const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: ns } : {}), labels });
+  const selector = { app: FLUENT_BIT };
+
+  const sa: IServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(FLUENT_BIT) };
+  // Only what the kubernetes filter reads: pod and namespace metadata.
+  const role: IClusterRole = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: meta(FLUENT_BIT, false),
+    rules: [{ apiGroups: [''], resources: ['namespaces', 'pods'], verbs: ['get', 'list', 'watch'] }],
+  };
+  const binding: IClusterRoleBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: meta(FLUENT_BIT, false),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: FLUENT_BIT },
+    subjects: [{ kind: 'ServiceAccount', name: FLUENT_BIT, namespace: ns }],
+  };
+  const conf = renderFluentBitConfig(app, fb);
+  const config: IConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(`${FLUENT_BIT}-config`),
+    data: { 'fluent-bit.conf': conf },
+  };
+  const daemonSet: IDaemonSet = {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: meta(FLUENT_BIT),
+    spec: {
+      selector: { matchLabels: selector },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        // A subPath mount never sees ConfigMap updates: the hash rolls the pods instead.
+        metadata: { labels: { ...labels, ...selector }, annotations: { 'railyard.dev/config-sha256': createHash('sha256').update(conf).digest('hex') } },
+        spec: {
+          serviceAccountName: FLUENT_BIT,
+          // The kubernetes filter calls the API with this token.
+          automountServiceAccountToken: true,
+          // Log files under /var/log/pods are root's, mode 0640: reading them takes uid 0.
+          securityContext: { runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: 'RuntimeDefault' } },
+          tolerations: [{ operator: 'Exists' }],
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: FLUENT_BIT,
+              image: fb.image,
+              imagePullPolicy: 'IfNotPresent',
+              env: [{ name: fb.logzio.tokenSecret.key, valueFrom: { secretKeyRef: { name: fb.logzio.tokenSecret.name, key: fb.logzio.tokenSecret.key } } }],
+              ports: [{ name: 'http-metrics', containerPort: 2020, protocol: 'TCP' }],
+              livenessProbe: { httpGet: { path: '/api/v1/health', port: 2020 }, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 5 },
+              readinessProbe: { httpGet: { path: '/api/v1/health', port: 2020 }, periodSeconds: 10, timeoutSeconds: 5 },
+              resources: { requests: { ...fb.resources.requests }, limits: { ...fb.resources.limits } },
+              securityContext: { privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [
+                { name: 'varlog', mountPath: '/var/log', readOnly: true },
+                { name: 'state', mountPath: STATE_DIR },
+                { name: 'config', mountPath: '/fluent-bit/etc/fluent-bit.conf', subPath: 'fluent-bit.conf', readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            // /var/log/containers holds symlinks into /var/log/pods; both are under /var/log.
+            { name: 'varlog', hostPath: { path: '/var/log', type: 'Directory' } },
+            // Tail positions and buffered chunks survive pod restarts on the node.
+            { name: 'state', hostPath: { path: STATE_DIR, type: 'DirectoryOrCreate' } },
+            { name: 'config', configMap: { name: `${FLUENT_BIT}-config` } },
+          ],
+        },
+      },
+    },
+  };
+  return [sa, role, binding, config, daemonSet];
+}

@@ -1,0 +1,45 @@
+// delayed_job worker Deployments. DELAYED_JOB_POOLS keeps delayed_job's syntax,
+// but railyard's runtime reads it and runs one `rake jobs:work` per slot:
+// `bin/delayed_job run` with several pools would run one process (#1106, #992).
+import type { App, Worker } from '../../config/schema.js';
+import { renderPoolSpec } from '../../config/pools.js';
+import { imageRef } from '../image.js';
+import { appContainer, envLiteral, httpProbe } from './pod.js';
+import { renderBackend } from './backend.js';
+
+export function workerProcessTarget(worker: Worker): string {
+  return worker.processTarget ?? worker.name;
+}
+
+export function renderWorker(app: App, worker: Worker, tag: string) {
+  const processTarget = workerProcessTarget(worker);
+  const container = appContainer(app, {
+    name: worker.containerName,
+    image: imageRef(app, worker.target, tag),
+    args: [processTarget],
+    processTarget,
+    role: 'workers',
+    specificEnv: [
+      envLiteral('DELAYED_JOB_POOLS', renderPoolSpec(worker.pools)),
+      envLiteral('DELAYED_JOB_TIMEOUT', worker.jobTimeoutSeconds),
+      envLiteral('HEALTH_PORT', worker.healthPort),
+      envLiteral('RAILYARD_WORKER_COMMAND', worker.command.join(' ')),
+    ],
+    componentEnv: worker.env,
+    resources: worker.resources,
+    ports: [{ name: 'health', containerPort: worker.healthPort }],
+    livenessProbe: httpProbe(worker.probe, worker.healthPort),
+    // /ready turns 503 the moment SIGTERM arrives; it also gates rollouts on the runtime being up.
+    readinessProbe: { httpGet: { path: '/ready', port: worker.healthPort }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+  });
+  return renderBackend(app, {
+    name: worker.name,
+    component: worker.name,
+    tag,
+    replicas: worker.replicas,
+    // Overlapping workers are safe (delayed_job locks each job row); never drop below the count.
+    strategy: { maxSurge: 1, maxUnavailable: 0 },
+    container,
+    terminationGracePeriodSeconds: worker.terminationGracePeriodSeconds,
+  });
+}
