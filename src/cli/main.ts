@@ -2,6 +2,7 @@
 // Each command lives in src/cli/commands/<name>.ts and exports `register(program)`.
 import { Command } from 'commander';
 import { register as registerSynth } from './commands/synth.js';
+import { register as registerRun } from './commands/run.js';
 import { exitCodes } from './output.js';
 
 const program = new Command()
@@ -12,6 +13,7 @@ const program = new Command()
   .configureOutput({ outputError: (str, write) => write(str) });
 
 registerSynth(program);
+registerRun(program);
 
 program.exitOverride((err) => {
   // commander's own usage errors (unknown option, missing argument) are exit 2, like other CLIs.

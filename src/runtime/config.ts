@@ -1,0 +1,304 @@
+// What the runtime runs, read from argv and env, validated before anything starts.
+//
+// Every problem is collected, so one error line names every missing or invalid
+// variable at once (an operator fixing a manifest wants the whole list, not one
+// per crash-loop). Problems name variables, never their values.
+import { readFileSync } from 'node:fs';
+import { parsePoolSpec, PoolSpecError, queuesEnv, type Pool } from '../config/pools.js';
+import { isSecretName, MIN_SECRET_LENGTH } from './redact.js';
+
+export type Kind = 'web' | 'worker' | 'consumer';
+
+export interface Slot {
+  /** The pool's queues as written (`a,b` or `*`), for logs and /health. */
+  pool: string;
+  /** 0-based index of the slot within its pool. */
+  slot: number;
+  /** QUEUES for this slot; undefined for `*` (every queue). */
+  queues: string | undefined;
+}
+
+export interface DbTarget {
+  host?: string;
+  port?: number;
+  socketPath?: string;
+  user: string;
+  password?: string;
+  database: string;
+  /** PEM contents of MYSQL_SSL_CA, when set. */
+  ca?: string;
+}
+
+export interface RunConfig {
+  target: string;
+  kind: Kind;
+  /** The command each process runs: the main process, or each pool slot. */
+  command: string[];
+  /** Worker slots, in start order; one entry for web and consumer. */
+  slots: Slot[];
+  healthPort: number | undefined;
+  /** Seconds between SIGTERM and SIGKILL of whatever is left. */
+  stopTimeoutMs: number;
+  staggerMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Consecutive quick crashes after which a slot is reported as crash-looping. */
+  crashLoopRestarts: number;
+  /** A run at least this long resets the backoff. */
+  stableAfterMs: number;
+  db: DbTarget | undefined;
+  livenessFile: string | undefined;
+  /** Max age of racecar's liveness file before /health fails. */
+  livenessMaxAgeMs: number;
+  podName: string;
+  namespace: string;
+}
+
+export interface Problem {
+  /** The variable (or `target`, `command` for argv). */
+  var: string;
+  /** What is wrong; never the value. */
+  reason: string;
+}
+
+export interface ConfigResult {
+  config?: RunConfig;
+  missing: string[];
+  invalid: Problem[];
+  /** Problems with argv rather than env: exit 2, like other usage errors. */
+  usage: Problem[];
+}
+
+export const DEFAULT_WORKER_COMMAND = 'bundle exec rake jobs:work';
+const DEFAULT_STOP_TIMEOUT_S: Record<Kind, number> = { web: 25, worker: 280, consumer: 55 };
+
+/** The kind of process a target name stands for. */
+export function kindOf(target: string): Kind | undefined {
+  if (target === 'server' || target === 'web') return 'web';
+  if (target.startsWith('worker')) return 'worker';
+  if (target.startsWith('kafka-')) return 'consumer';
+  return undefined;
+}
+
+/** argv after `run`: `[target] [-- command …]`. */
+export function parseRunArgs(argv: readonly string[]): { target?: string; command: string[]; usage: Problem[] } {
+  const usage: Problem[] = [];
+  const dash = argv.indexOf('--');
+  const before = dash < 0 ? [...argv] : argv.slice(0, dash);
+  const command = dash < 0 ? [] : argv.slice(dash + 1);
+  if (before[0] === 'run') before.shift();
+  if (before.length > 1) usage.push({ var: 'command', reason: `unexpected "${before[1]}": put the command after "--"` });
+  return { target: before[0], command, usage };
+}
+
+/** Splits RAILYARD_WORKER_COMMAND on whitespace: it is argv, not a shell line. */
+export function splitCommand(s: string): string[] {
+  return s.trim().split(/\s+/).filter((x) => x !== '');
+}
+
+/** Expands the pools into slots in start order: pool by pool, slot by slot. */
+export function planSlots(pools: readonly Pool[]): Slot[] {
+  const slots: Slot[] = [];
+  for (const p of pools) {
+    const name = p.queues.length === 0 ? '*' : p.queues.join(',');
+    for (let i = 0; i < p.count; i++) slots.push({ pool: name, slot: i, queues: queuesEnv(p) });
+  }
+  return slots;
+}
+
+// Only the braced form: bare `$name` is common in Ruby code passed to
+// `rails runner` ($stdout, $PROGRAM_NAME) and must reach it untouched.
+const VAR_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Names of the variables a command refers to as `${VAR}`. */
+export function commandVars(command: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const arg of command) for (const m of arg.matchAll(VAR_REF)) names.add(m[1]!);
+  return [...names];
+}
+
+/** Substitutes `${VAR}` from env (exec-form CMDs have no shell to do it). */
+export function expandCommand(command: readonly string[], env: Record<string, string | undefined>): string[] {
+  return command.map((arg) => arg.replace(VAR_REF, (_, name: string) => env[name] ?? ''));
+}
+
+function seconds(env: Record<string, string | undefined>, name: string, fallback: number, invalid: Problem[]): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(v.trim())) {
+    invalid.push({ var: name, reason: 'must be a number of seconds' });
+    return fallback;
+  }
+  return Number(v.trim());
+}
+
+function millis(env: Record<string, string | undefined>, name: string, fallback: number, invalid: Problem[]): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^[0-9]+$/.test(v.trim())) {
+    invalid.push({ var: name, reason: 'must be a whole number of milliseconds' });
+    return fallback;
+  }
+  return Number(v.trim());
+}
+
+const present = (env: Record<string, string | undefined>, name: string) => (env[name] ?? '') !== '';
+
+/** The database the worker health check uses: DATABASE_URL, else the DATABASE_* keys of the db secret. */
+export function dbTarget(env: Record<string, string | undefined>, missing: string[], invalid: Problem[]): DbTarget | undefined {
+  let target: DbTarget | undefined;
+  if (present(env, 'DATABASE_URL')) {
+    const url = env.DATABASE_URL!;
+    const m = /^([A-Za-z][A-Za-z0-9+.\-]*):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/:?#]*)(?::([0-9]+))?\/([^?#]*)/.exec(url);
+    if (!m || !/^(mysql2?|trilogy|mariadb)$/.test(m[1]!)) {
+      invalid.push({ var: 'DATABASE_URL', reason: 'must be a mysql2://user:password@host:port/database URL' });
+      return undefined;
+    }
+    try {
+      target = {
+        host: decodeURIComponent(m[4]!) || 'localhost',
+        port: m[5] ? Number(m[5]) : 3306,
+        user: decodeURIComponent(m[2] ?? ''),
+        password: m[3] === undefined ? undefined : decodeURIComponent(m[3]),
+        database: decodeURIComponent(m[6]!),
+      };
+    } catch {
+      invalid.push({ var: 'DATABASE_URL', reason: 'has a malformed %-escape' });
+      return undefined;
+    }
+    if (target.database === '') invalid.push({ var: 'DATABASE_URL', reason: 'names no database' });
+  } else {
+    const need = ['DATABASE_HOST', 'DATABASE_USERNAME', 'DATABASE_NAME'].filter((n) => !present(env, n));
+    if (need.length > 0) {
+      // Name both ways of giving a database: either fixes it.
+      missing.push(...(need.length === 3 ? ['DATABASE_URL', ...need] : need));
+      return undefined;
+    }
+    const host = env.DATABASE_HOST!;
+    let port = 3306;
+    if (present(env, 'DATABASE_PORT')) {
+      const p = env.DATABASE_PORT!.trim();
+      if (!/^[0-9]+$/.test(p) || Number(p) < 1 || Number(p) > 65535) invalid.push({ var: 'DATABASE_PORT', reason: 'must be a port number' });
+      else port = Number(p);
+    }
+    target = host.startsWith('/')
+      ? { socketPath: host, user: env.DATABASE_USERNAME!, password: env.DATABASE_PASSWORD, database: env.DATABASE_NAME! }
+      : { host, port, user: env.DATABASE_USERNAME!, password: env.DATABASE_PASSWORD, database: env.DATABASE_NAME! };
+  }
+  if (present(env, 'MYSQL_SSL_CA')) {
+    try {
+      target.ca = readFileSync(env.MYSQL_SSL_CA!, 'utf8');
+    } catch (e) {
+      invalid.push({ var: 'MYSQL_SSL_CA', reason: `cannot read the CA file (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+    }
+  }
+  return target;
+}
+
+/** Reads and checks everything the runtime needs; nothing is started here. */
+export function loadRunConfig(argv: readonly string[], env: Record<string, string | undefined>): ConfigResult {
+  const missing: string[] = [];
+  const invalid: Problem[] = [];
+  const args = parseRunArgs(argv);
+  const usage = [...args.usage];
+
+  const target = args.target ?? env.PROCESS_TARGET;
+  let kind: Kind | undefined;
+  if (target === undefined || target === '') missing.push('PROCESS_TARGET');
+  else {
+    kind = kindOf(target);
+    if (!kind) {
+      const problem = { var: args.target !== undefined ? 'target' : 'PROCESS_TARGET', reason: 'must be server or web, worker…, or kafka-…' };
+      (args.target !== undefined ? usage : invalid).push(problem);
+    }
+  }
+
+  if (!present(env, 'RAILS_ENV')) missing.push('RAILS_ENV');
+  const db = dbTarget(env, missing, invalid);
+
+  let healthPort: number | undefined;
+  if (present(env, 'HEALTH_PORT')) {
+    const p = env.HEALTH_PORT!.trim();
+    if (!/^[0-9]+$/.test(p) || Number(p) < 1 || Number(p) > 65535) invalid.push({ var: 'HEALTH_PORT', reason: 'must be a port number (1-65535)' });
+    else healthPort = Number(p);
+  }
+
+  let command = args.command;
+  let slots: Slot[] = [{ pool: 'main', slot: 0, queues: undefined }];
+  if (kind === 'worker') {
+    if (command.length === 0) {
+      const c = present(env, 'RAILYARD_WORKER_COMMAND') ? env.RAILYARD_WORKER_COMMAND! : DEFAULT_WORKER_COMMAND;
+      command = splitCommand(c);
+      if (command.length === 0) invalid.push({ var: 'RAILYARD_WORKER_COMMAND', reason: 'is empty' });
+    }
+    if (!present(env, 'DELAYED_JOB_POOLS')) missing.push('DELAYED_JOB_POOLS');
+    else {
+      try {
+        slots = planSlots(parsePoolSpec(env.DELAYED_JOB_POOLS!));
+      } catch (e) {
+        if (!(e instanceof PoolSpecError)) throw e;
+        // Pool specs are not secret; quoting the offending token is what makes the error useful.
+        invalid.push({ var: 'DELAYED_JOB_POOLS', reason: e.message });
+      }
+    }
+  } else if (kind && command.length === 0) {
+    usage.push({ var: 'command', reason: `a ${kind} target runs the command given after "--"` });
+  }
+
+  // Variables the command names must be set; secret ones must not be named at all,
+  // because argv is world-readable through `ps` and /proc/<pid>/cmdline.
+  for (const name of commandVars(command)) {
+    if (isSecretName(name)) invalid.push({ var: name, reason: 'is secret and would be visible in argv (ps); pass it to the process through env instead' });
+    else if (!present(env, name)) missing.push(name);
+  }
+  for (const arg of command) {
+    if (/^--sasl[-_][a-z_-]*(password|username)/i.test(arg)) {
+      invalid.push({ var: 'command', reason: `racecar credentials go through RACECAR_SASL_USERNAME / RACECAR_SASL_PASSWORD env, never "${arg.split('=')[0]}" in argv` });
+    }
+  }
+  for (const [name, value] of Object.entries(env)) {
+    // 8+ characters: a short value ("true", "puma") would flag innocent arguments.
+    if (!value || value.length < Math.max(8, MIN_SECRET_LENGTH) || !isSecretName(name)) continue;
+    if (command.some((arg) => arg.includes(value))) invalid.push({ var: name, reason: 'its value appears in the command line, where ps shows it; pass it through env' });
+  }
+  if (kind === 'consumer') {
+    // Half a SASL login is a typo in the manifest, not a choice.
+    const u = present(env, 'RACECAR_SASL_USERNAME');
+    const p = present(env, 'RACECAR_SASL_PASSWORD');
+    if (u && !p) missing.push('RACECAR_SASL_PASSWORD');
+    if (p && !u) missing.push('RACECAR_SASL_USERNAME');
+  }
+
+  const stopVar = kind === 'worker' ? 'DELAYED_JOB_TIMEOUT' : 'RAILYARD_STOP_TIMEOUT';
+  const stopTimeoutMs = Math.round(seconds(env, stopVar, DEFAULT_STOP_TIMEOUT_S[kind ?? 'web'], invalid) * 1000);
+  const staggerMs = millis(env, 'RAILYARD_STAGGER_MS', 200, invalid);
+  const backoffBaseMs = millis(env, 'RAILYARD_BACKOFF_BASE_MS', 1000, invalid);
+  const backoffMaxMs = millis(env, 'RAILYARD_BACKOFF_MAX_MS', 60_000, invalid);
+  const crashLoopRestarts = millis(env, 'RAILYARD_CRASH_LOOP_RESTARTS', 5, invalid);
+  const stableAfterMs = millis(env, 'RAILYARD_STABLE_AFTER_MS', 60_000, invalid);
+  // racecar's own name and default for the same limit (its liveness probe command reads it too).
+  const livenessMaxAgeMs = Math.round(seconds(env, 'RACECAR_LIVENESS_PROBE_MAX_INTERVAL', 5, invalid) * 1000);
+  if (backoffBaseMs > backoffMaxMs) invalid.push({ var: 'RAILYARD_BACKOFF_BASE_MS', reason: 'must not exceed RAILYARD_BACKOFF_MAX_MS' });
+
+  const result: ConfigResult = { missing: [...new Set(missing)], invalid, usage };
+  if (result.missing.length > 0 || invalid.length > 0 || usage.length > 0 || !kind || !target) return result;
+  result.config = {
+    target,
+    kind,
+    command: expandCommand(command, env),
+    slots,
+    healthPort: kind === 'web' ? undefined : healthPort,
+    stopTimeoutMs,
+    staggerMs,
+    backoffBaseMs,
+    backoffMaxMs,
+    crashLoopRestarts,
+    stableAfterMs,
+    db: kind === 'worker' ? db : undefined,
+    livenessFile: kind === 'consumer' && present(env, 'RACECAR_LIVENESS_PROBE_FILE_PATH') ? env.RACECAR_LIVENESS_PROBE_FILE_PATH : undefined,
+    livenessMaxAgeMs,
+    podName: env.POD_NAME || 'unknown',
+    namespace: env.POD_NAMESPACE || 'default',
+  };
+  return result;
+}

@@ -1,0 +1,82 @@
+// The worker health check's database probe: mysql2 `SELECT 1` on a fresh
+// connection, 2 s to connect and 2 s to query, the result cached for 1 s so a
+// probe storm costs the database one connection a second.
+import type { DbTarget } from './config.js';
+
+export interface DbResult {
+  ok: boolean;
+  /** Why it failed: mysql2's error code and message, with no credentials. */
+  error?: string;
+  /** When the check finished (ms since epoch). */
+  at: number;
+}
+
+export interface DbCheckOptions {
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
+  cacheMs?: number;
+}
+
+/** A cached, de-duplicated DB check: concurrent callers share one connection attempt. */
+export function createDbCheck(target: DbTarget, scrub: (s: string) => string, opts: DbCheckOptions = {}) {
+  const connectTimeout = opts.connectTimeoutMs ?? 2000;
+  const queryTimeout = opts.queryTimeoutMs ?? 2000;
+  const cacheMs = opts.cacheMs ?? 1000;
+  let last: DbResult | undefined;
+  let inFlight: Promise<DbResult> | undefined;
+
+  const run = async (): Promise<DbResult> => {
+    // Loaded on first use: web and consumer pods never pay for the driver.
+    const mysql = await import('mysql2');
+    const createConnection = (mysql.default ?? mysql).createConnection;
+    return new Promise<DbResult>((resolve) => {
+      let done = false;
+      const conn = createConnection({
+        host: target.host,
+        port: target.port,
+        socketPath: target.socketPath,
+        user: target.user,
+        password: target.password,
+        database: target.database,
+        connectTimeout,
+        ssl: target.ca ? { ca: target.ca, rejectUnauthorized: true } : undefined,
+      });
+      const finish = (err?: Error & { code?: string }) => {
+        if (done) return;
+        done = true;
+        clearTimeout(guard);
+        conn.destroy();
+        resolve(err ? { ok: false, error: scrub(describe(err)), at: Date.now() } : { ok: true, at: Date.now() });
+      };
+      // A black-holed server may leave mysql2 waiting past its own timers; this
+      // bounds the whole check regardless.
+      const guard = setTimeout(() => finish(Object.assign(new Error('database check timed out'), { code: 'ETIMEDOUT' })), connectTimeout + queryTimeout + 100);
+      conn.on('error', (e: Error) => finish(e));
+      conn.query({ sql: 'SELECT 1', timeout: queryTimeout }, (err: Error | null) => finish(err ?? undefined));
+    });
+  };
+
+  return {
+    /** The cached result when fresh, else a new check (shared with concurrent callers). */
+    check(now = Date.now()): Promise<DbResult> {
+      if (last && now - last.at < cacheMs) return Promise.resolve(last);
+      if (!inFlight) {
+        inFlight = run().then((r) => {
+          last = r;
+          inFlight = undefined;
+          return r;
+        });
+      }
+      return inFlight;
+    },
+    /** The last finished result, if any. */
+    get last() {
+      return last;
+    },
+  };
+}
+
+function describe(err: Error & { code?: string }): string {
+  const code = err.code && !err.message.includes(err.code) ? `${err.code}: ` : '';
+  return `${code}${err.message}`;
+}

@@ -1,0 +1,142 @@
+// `railyard run <target> [-- command …]`: the process between tini and the app.
+//
+//   tini (PID 1) → railyard runtime → app processes (one per pool slot, or the main process)
+//
+// Order matters: env is checked before anything starts; the health server
+// listens before the first child is spawned; signals are handled from the start.
+import { writeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { loadRunConfig, parseRunArgs, type ConfigResult } from './config.js';
+import { createDbCheck } from './db.js';
+import { startHealthServer } from './health.js';
+import { createFdWriter, createLineSplitter, formatPiece, formatRecord, type Level, type LineSource, type LogContext } from './logs.js';
+import { buildRedactor } from './redact.js';
+import { startSupervisor } from './supervisor.js';
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+const FORWARD_SIGNALS = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'] as const;
+
+/** The single error line for bad env/argv: names every problem variable, never a value. */
+export function configErrorRecord(ctx: LogContext, r: ConfigResult, now = new Date()): string {
+  const names = [...r.missing.map((m) => `${m} (missing)`), ...r.invalid.map((p) => `${p.var} (${p.reason})`), ...r.usage.map((p) => `${p.var}: ${p.reason}`)];
+  const rec: Record<string, unknown> = {
+    timestamp: now.toISOString(),
+    level: 'error',
+    ...ctx,
+    message: `cannot start: ${names.join('; ')}`,
+    stream: 'runtime',
+    missing: r.missing,
+    invalid: r.invalid,
+  };
+  if (r.usage.length > 0) rec.usage = r.usage;
+  return JSON.stringify(rec);
+}
+
+/**
+ * Runs the target until its processes are gone and resolves with the exit code.
+ * `fd` is where log lines go (stdout in production).
+ */
+export async function runRuntime(argv: readonly string[], env: Record<string, string | undefined> = process.env, fd = 1): Promise<number> {
+  const result = loadRunConfig(argv, env);
+  const cfg = result.config;
+  const ctx: LogContext = {
+    process_target: cfg?.target ?? parseRunArgs(argv).target ?? (env.PROCESS_TARGET || 'unknown'),
+    pod_name: env.POD_NAME || 'unknown',
+    namespace: env.POD_NAMESPACE || 'default',
+  };
+  if (!cfg) {
+    // Synchronous on purpose: nothing else is running and the process exits next.
+    writeSync(fd, configErrorRecord(ctx, result) + '\n');
+    return result.missing.length > 0 || result.invalid.length > 0 ? 1 : 2;
+  }
+
+  const redactor = buildRedactor(env);
+  const out = createFdWriter(fd);
+  const log = (level: Level, message: string, extra?: Record<string, unknown>, source: Partial<LineSource> = {}) => {
+    out.write(formatRecord(ctx, { stream: 'runtime', ...source }, message, redactor, { level, extra }) + '\n');
+  };
+  if (redactor.tooShort.length > 0) {
+    log('warn', `not redacting values shorter than 4 characters of: ${redactor.tooShort.join(', ')}`, { vars: redactor.tooShort });
+  }
+
+  // Signals that arrive before the children exist are remembered, not lost.
+  let supervisor: ReturnType<typeof startSupervisor> | undefined;
+  let earlyStop: NodeJS.Signals | undefined;
+  const onStop = (sig: NodeJS.Signals) => {
+    // Forward first: property 7's clock runs until the children have it.
+    if (supervisor) supervisor.stop(sig);
+    else earlyStop ??= sig;
+  };
+  const onForward = (sig: NodeJS.Signals) => supervisor?.forward(sig);
+  for (const s of STOP_SIGNALS) process.on(s, onStop);
+  for (const s of FORWARD_SIGNALS) process.on(s, onForward);
+
+  const attach = (stream: Readable, source: LineSource) => {
+    let batch: string[] = [];
+    let now = new Date();
+    const splitter = createLineSplitter((line, meta) => {
+      for (const rec of formatPiece(ctx, source, line, redactor, meta, now)) batch.push(rec, '\n');
+    }, redactor);
+    const flushBatch = () => {
+      if (batch.length === 0) return true;
+      const text = batch.join('');
+      batch = [];
+      return out.write(text);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      now = new Date();
+      splitter.push(chunk);
+      if (!flushBatch()) {
+        // Backpressure: stop reading this child until stdout catches up; its
+        // pipe fills and its writes block, instead of our memory growing.
+        stream.pause();
+        out.onDrain(() => stream.resume());
+      }
+    });
+    stream.once('end', () => {
+      now = new Date();
+      splitter.end();
+      flushBatch();
+    });
+  };
+
+  let dbCheck: ReturnType<typeof createDbCheck> | undefined;
+  if (cfg.db && cfg.healthPort !== undefined) dbCheck = createDbCheck(cfg.db, redactor.redact);
+
+  let server: Awaited<ReturnType<typeof startHealthServer>>;
+  if (cfg.healthPort !== undefined) {
+    server = await startHealthServer({
+      port: cfg.healthPort,
+      host: env.RAILYARD_HEALTH_HOST || undefined,
+      identity: ctx,
+      kind: cfg.kind,
+      children: () => supervisor?.states() ?? [],
+      terminating: () => earlyStop !== undefined || (supervisor?.isTerminating() ?? false),
+      dbCheck: dbCheck ? () => dbCheck!.check() : undefined,
+      livenessFile: cfg.livenessFile,
+      livenessMaxAgeMs: cfg.livenessMaxAgeMs,
+      onError: (message) => log('error', message),
+    });
+    if (server) log('info', `health server listening on port ${cfg.healthPort}`);
+  }
+
+  if (earlyStop) {
+    log('info', `${earlyStop} before any process started: exiting`);
+    server?.close();
+    await out.flush();
+    return cfg.kind === 'worker' ? 0 : 128 + (earlyStop === 'SIGINT' ? 2 : 15);
+  }
+
+  supervisor = startSupervisor(cfg, env, { log, attach });
+  const code = await supervisor.done;
+  // Let the children's last lines through (a partial last line included) before exiting.
+  await supervisor.outputClosed(1000);
+  supervisor.killAll();
+  server?.close();
+  server?.closeAllConnections?.();
+  log(code === 0 ? 'info' : 'warn', `exiting with code ${code}`, { exit_code: code });
+  await out.flush();
+  for (const s of STOP_SIGNALS) process.off(s, onStop);
+  for (const s of FORWARD_SIGNALS) process.off(s, onForward);
+  return code;
+}
