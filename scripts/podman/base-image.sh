@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the e2e base image: Debian bookworm (debootstrap --variant=minbase) with
+# Debian's Ruby, Rails, delayed_job, lograge, puma, bundler, Node.js and tini, and
+# imports it into the project-local podman storage as $RAILYARD_BASE_IMAGE.
+# No registry is reachable here, so this image replaces `FROM ubuntu:focal`.
+#
+# Cached: the tag carries a hash of this script, so an unchanged script reuses the
+# image already in .cache/podman/storage; a changed package list makes a new one.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+. "$here/env.sh"
+
+tag=$(base_image_tag)
+if podman image exists "$tag"; then
+  echo "base image $tag: cached" >&2
+  exit 0
+fi
+
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The packages the fixture app and the runtime need (yarnpkg: the Dockerfile's
+# node-deps stage runs `yarn`, which Debian ships as yarnpkg). ruby-dev/build tools are left
+# out on purpose: every gem comes from Debian, so bundle install compiles nothing.
+PACKAGES=(ruby ruby-rails ruby-mysql2 puma ruby-delayed-job ruby-delayed-job-active-record
+  ruby-lograge bundler nodejs yarnpkg tini ca-certificates procps)
+
+work=$(mktemp -d "$root/.cache/podman/debootstrap.XXXXXX")
+trap 'umount -R "$work/rootfs/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
+echo "base image $tag: debootstrap bookworm (minbase) into $work" >&2
+debootstrap --variant=minbase bookworm "$work/rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
+  tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
+cat >"$work/rootfs/etc/apt/sources.list" <<SRC
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+SRC
+cp /etc/resolv.conf "$work/rootfs/etc/resolv.conf"
+mount -t proc proc "$work/rootfs/proc"
+chroot "$work/rootfs" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c "
+  apt-get update -qq &&
+  apt-get install -y -qq --no-install-recommends ${PACKAGES[*]} >/dev/null &&
+  { [ -e /usr/bin/yarn ] || ln -s yarnpkg /usr/bin/yarn; } &&
+  apt-get clean && rm -rf /var/lib/apt/lists/*"
+umount "$work/rootfs/proc"
+: >"$work/rootfs/etc/resolv.conf"
+echo "base image $tag: importing" >&2
+tar -C "$work/rootfs" --numeric-owner -c . | podman import --quiet - "$tag" >/dev/null
+# Older tags of the same name only take space.
+podman images --format '{{.Repository}}:{{.Tag}}' | grep "^${tag%%:*}:" | grep -vx "$tag" | xargs -r podman rmi >/dev/null || true
+echo "base image $tag: ready" >&2
