@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 export PATH := $(CURDIR)/.cache/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-NODE_OK := $(shell node -e 'process.exit(+process.versions.node.split(".")[0] < 20)' 2>/dev/null && echo yes)
+NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null && echo yes)
 
 # Each area adds its own setup steps to TEST_DEPS / E2E_DEPS in mk/<area>.mk.
 TEST_DEPS :=
@@ -45,3 +45,9 @@ e2e: build $(E2E_DEPS)
 
 clean:
 	rm -rf dist out .cache
+
+.PHONY: golden
+golden: build ## re-render the golden files and the JSON Schema after an intended change
+	node bin/railyard.js schema --output schema/railyard.schema.json
+	node bin/railyard.js synth examples/storecove --out test/golden/storecove --image-tag golden0000000 --quiet
+	node bin/railyard.js synth examples/storecove-gateway --out test/golden/storecove-gateway --image-tag golden0000000 --quiet

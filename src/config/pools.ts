@@ -7,7 +7,7 @@
 // (delayed_job issues #1106 and #992). railyard's runtime parses the same
 // string and starts one foreground `rake jobs:work` per slot instead.
 
-/** One `--pool=`: the queues it works (empty = every queue, written `*`) and how many processes. */
+/** One `--pool=`: the queues it works (`['*']` = every queue, as delayed_job writes it) and how many processes. */
 export interface Pool {
   queues: string[];
   count: number;
@@ -16,6 +16,8 @@ export interface Pool {
 /** A queue name that survives the round trip through `--pool=a,b:N` inside a whitespace-split env var. */
 export const QUEUE_NAME = /^[A-Za-z0-9_.\-]+$/;
 export const MAX_POOL_COUNT = 256;
+/** delayed_job's spelling of "every queue". */
+export const ALL_QUEUES = '*';
 
 export class PoolSpecError extends Error {
   constructor(
@@ -44,7 +46,7 @@ export function parsePool(body: string, index?: number): Pool {
       throw new PoolSpecError(`${where}process count ${count} must be between 1 and ${MAX_POOL_COUNT}`, index);
     }
   }
-  if (queuePart === '*') return { queues: [], count };
+  if (queuePart === '*') return { queues: [ALL_QUEUES], count };
   if (queuePart === '') throw new PoolSpecError(`${where}no queues before ":" (write "*" for all queues)`, index);
   const queues = queuePart.split(',');
   const seen = new Set<string>();
@@ -91,8 +93,7 @@ export function renderPoolSpec(pools: readonly Pool[]): string {
 }
 
 export function renderPool(pool: Pool): string {
-  const queues = pool.queues.length === 0 ? '*' : pool.queues.join(',');
-  return `--pool=${queues}:${pool.count}`;
+  return `--pool=${pool.queues.join(',')}:${pool.count}`;
 }
 
 /** Total number of worker processes the pools start. */
@@ -102,5 +103,9 @@ export function countProcesses(pools: readonly Pool[]): number {
 
 /** The `QUEUES` value a slot of this pool runs with; undefined means "all queues" (no QUEUES at all). */
 export function queuesEnv(pool: Pool): string | undefined {
-  return pool.queues.length === 0 ? undefined : pool.queues.join(',');
+  return isAllQueues(pool) ? undefined : pool.queues.join(',');
+}
+
+export function isAllQueues(pool: Pool): boolean {
+  return pool.queues.length === 1 && pool.queues[0] === ALL_QUEUES;
 }

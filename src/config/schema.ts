@@ -4,7 +4,7 @@
 // grace-period table, env table). Where the document contradicts itself the
 // default is the value that works, and docs/DESIGN-DEVIATIONS.md says why.
 import { z } from 'zod';
-import { parsePoolSpec, PoolSpecError, QUEUE_NAME, MAX_POOL_COUNT, type Pool } from './pools.js';
+import { parsePoolSpec, PoolSpecError, QUEUE_NAME, MAX_POOL_COUNT, ALL_QUEUES, type Pool } from './pools.js';
 
 // ---------------------------------------------------------------- primitives
 
@@ -55,15 +55,18 @@ export type HttpProbe = z.infer<typeof HttpProbe>;
 
 const PoolObject = z
   .object({
-    queues: z.array(z.string().regex(QUEUE_NAME, 'may only use letters, digits, "_", "." and "-"')).refine((qs) => new Set(qs).size === qs.length, 'must not list a queue twice'),
+    queues: z
+      .array(z.string().refine((q) => q === ALL_QUEUES || QUEUE_NAME.test(q), 'may only use letters, digits, "_", "." and "-"'))
+      .min(1, 'must not be empty (write ["*"] for every queue)')
+      .refine((qs) => new Set(qs).size === qs.length, 'must not list a queue twice')
+      .refine((qs) => !qs.includes(ALL_QUEUES) || qs.length === 1, '"*" must stand alone'),
     count: z.number().int().min(1).max(MAX_POOL_COUNT).default(1),
   })
   .strict();
 
 /**
  * Pools are structured data; the delayed_job string form is accepted too, so that
- * an existing DELAYED_JOB_POOLS value can be pasted in. `queues: ["*"]` is spelled
- * `queues: []` in the structured form.
+ * an existing DELAYED_JOB_POOLS value can be pasted in. `queues: ["*"]` works every queue.
  */
 export const Pools = z.union([
   z

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parsePoolSpec, renderPoolSpec, countProcesses, PoolSpecError, type Pool } from '../../src/config/pools.js';
+import { parsePoolSpec, renderPoolSpec, countProcesses, queuesEnv, PoolSpecError, type Pool } from '../../src/config/pools.js';
 import { DESIGN } from '../fixtures/design-tables.js';
 
 const queueName = fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/);
 const pool: fc.Arbitrary<Pool> = fc.record({
-  queues: fc.oneof({ weight: 1, arbitrary: fc.constant([] as string[]) }, { weight: 5, arbitrary: fc.uniqueArray(queueName, { minLength: 1, maxLength: 6 }) }),
+  queues: fc.oneof({ weight: 1, arbitrary: fc.constant(['*']) }, { weight: 5, arbitrary: fc.uniqueArray(queueName, { minLength: 1, maxLength: 6 }) }),
   count: fc.integer({ min: 1, max: 256 }),
 });
 
@@ -39,9 +39,11 @@ describe('delayed_job pool syntax', () => {
 
   it('follows delayed_job: N defaults to 1, * means every queue, --pool VALUE works too', () => {
     expect(parsePoolSpec('--pool=mail')).toEqual([{ queues: ['mail'], count: 1 }]);
-    expect(parsePoolSpec('--pool=*:3')).toEqual([{ queues: [], count: 3 }]);
+    expect(parsePoolSpec('--pool=*:3')).toEqual([{ queues: ['*'], count: 3 }]);
     expect(parsePoolSpec('--pool a,b:2')).toEqual([{ queues: ['a', 'b'], count: 2 }]);
-    expect(renderPoolSpec([{ queues: [], count: 2 }])).toBe('--pool=*:2');
+    expect(renderPoolSpec([{ queues: ['*'], count: 2 }])).toBe('--pool=*:2');
+    expect(queuesEnv({ queues: ['*'], count: 2 })).toBeUndefined();
+    expect(queuesEnv({ queues: ['a', 'b'], count: 2 })).toBe('a,b');
   });
 
   it.each([
