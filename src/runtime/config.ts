@@ -100,8 +100,8 @@ export function splitCommand(s: string): string[] {
 export function planSlots(pools: readonly Pool[]): Slot[] {
   const slots: Slot[] = [];
   for (const p of pools) {
-    const name = p.queues.length === 0 ? '*' : p.queues.join(',');
-    for (let i = 0; i < p.count; i++) slots.push({ pool: name, slot: i, queues: queuesEnv(p) });
+    const queues = queuesEnv(p);
+    for (let i = 0; i < p.count; i++) slots.push({ pool: queues ?? '*', slot: i, queues });
   }
   return slots;
 }

@@ -280,21 +280,28 @@ export function utf8Boundary(buf: Buffer, max: number): number {
   return cut === 0 ? max : cut;
 }
 
-/** Moves a cut (in UTF-16 units) to the start of any pattern occurrence that spans it. */
+/**
+ * Moves a cut (in UTF-16 units) back to the start of any pattern occurrence
+ * that spans it, repeating until none does (moving the cut can land it inside
+ * another, earlier occurrence).
+ */
 export function safeCut(text: string, cut: number, patterns: readonly string[]): number {
-  let best = cut;
-  for (const p of patterns) {
-    // Occurrences that start before the cut and end after it.
-    let from = Math.max(0, cut - p.length + 1);
-    for (;;) {
-      const i = text.indexOf(p, from);
-      if (i < 0 || i >= cut) break;
-      if (i + p.length > cut && i < best) best = i;
-      from = i + 1;
+  for (;;) {
+    let best = cut;
+    for (const p of patterns) {
+      // Occurrences that start before the cut and end after it.
+      let from = Math.max(0, cut - p.length + 1);
+      for (;;) {
+        const i = text.indexOf(p, from);
+        if (i < 0 || i >= cut) break;
+        if (i + p.length > cut && i < best) best = i;
+        from = i + 1;
+      }
     }
+    if (isHighSurrogate(text.charCodeAt(best - 1))) best--;
+    if (best === cut) return cut;
+    cut = best;
   }
-  if (isHighSurrogate(text.charCodeAt(best - 1))) best--;
-  return best;
 }
 
 /**
