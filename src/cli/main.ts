@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { register as registerSynth } from './commands/synth.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerRun } from './commands/run.js';
+import { register as registerCheck } from './commands/check.js';
 import { exitCodes } from './output.js';
 
 const program = new Command()
@@ -22,6 +23,7 @@ const program = new Command()
 registerSynth(program);
 registerSchema(program);
 registerRun(program);
+registerCheck(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`railyard: ${(err as Error).message ?? String(err)}\n`);

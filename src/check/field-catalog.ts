@@ -1,0 +1,110 @@
+// Unknown-field detection needs to know every field the API has. The catalog is
+// generated from @kubernetes/client-node's model metadata (built from the upstream
+// OpenAPI spec) and committed as fields.json, because loading client-node itself
+// costs ~400 ms, more than the whole check budget. test/check/fields.test.ts
+// regenerates it and fails on drift.
+
+/** Field name → type name ('' for scalars, 'map' for string maps, 'X[]' for arrays of X, 'any' for free-form). */
+export type FieldTable = Record<string, string>;
+
+export interface FieldCatalog {
+  /** apiVersion + " " + kind → root type. */
+  roots: Record<string, string>;
+  types: Record<string, FieldTable>;
+}
+
+/** The kinds railyard renders and users commonly hand it. */
+export const CATALOG_ROOTS: Record<string, string> = {
+  'v1 Pod': 'V1Pod',
+  'v1 Service': 'V1Service',
+  'v1 ConfigMap': 'V1ConfigMap',
+  'v1 Secret': 'V1Secret',
+  'v1 ServiceAccount': 'V1ServiceAccount',
+  'v1 Namespace': 'V1Namespace',
+  'v1 PersistentVolumeClaim': 'V1PersistentVolumeClaim',
+  'apps/v1 Deployment': 'V1Deployment',
+  'apps/v1 StatefulSet': 'V1StatefulSet',
+  'apps/v1 DaemonSet': 'V1DaemonSet',
+  'apps/v1 ReplicaSet': 'V1ReplicaSet',
+  'batch/v1 Job': 'V1Job',
+  'batch/v1 CronJob': 'V1CronJob',
+  'autoscaling/v2 HorizontalPodAutoscaler': 'V2HorizontalPodAutoscaler',
+  'autoscaling/v1 HorizontalPodAutoscaler': 'V1HorizontalPodAutoscaler',
+  'policy/v1 PodDisruptionBudget': 'V1PodDisruptionBudget',
+  'networking.k8s.io/v1 Ingress': 'V1Ingress',
+  'networking.k8s.io/v1 NetworkPolicy': 'V1NetworkPolicy',
+  'rbac.authorization.k8s.io/v1 Role': 'V1Role',
+  'rbac.authorization.k8s.io/v1 ClusterRole': 'V1ClusterRole',
+  'rbac.authorization.k8s.io/v1 RoleBinding': 'V1RoleBinding',
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': 'V1ClusterRoleBinding',
+};
+
+type AttributeMap = { baseName: string; type: string }[];
+
+/** Builds the catalog from a module exposing client-node's model classes. */
+export function buildFieldCatalog(models: Record<string, unknown>): FieldCatalog {
+  const types: Record<string, FieldTable> = {};
+  const visit = (typeName: string) => {
+    if (types[typeName]) return;
+    const cls = models[typeName] as { attributeTypeMap?: AttributeMap } | undefined;
+    if (!cls?.attributeTypeMap) return;
+    const table: FieldTable = {};
+    types[typeName] = table;
+    for (const a of cls.attributeTypeMap) {
+      const t = simplify(a.type);
+      table[a.baseName] = t;
+      const inner = t.endsWith('[]') ? t.slice(0, -2) : t.startsWith('map:') ? t.slice(4) : t;
+      if (/^V\d|^[A-Z][a-z]+V\d/.test(inner)) visit(inner);
+    }
+  };
+  const roots: Record<string, string> = {};
+  for (const [key, root] of Object.entries(CATALOG_ROOTS)) {
+    if (!models[root]) continue;
+    roots[key] = root;
+    visit(root);
+  }
+  const sorted: Record<string, FieldTable> = {};
+  for (const k of Object.keys(types).sort()) sorted[k] = types[k]!;
+  return { roots, types: sorted };
+}
+
+function simplify(type: string): string {
+  const arr = /^Array<(.+)>$/.exec(type);
+  if (arr) return simplify(arr[1]!) === '' ? '' : `${simplify(arr[1]!)}[]`;
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map) {
+    const inner = simplify(map[1]!);
+    return inner === '' ? 'map' : inner === 'any' ? 'any' : `map:${inner}`;
+  }
+  if (['string', 'number', 'boolean', 'Date', 'IntOrString'].includes(type)) return '';
+  if (type === 'any' || type === 'object') return 'any';
+  return type;
+}
+
+/** Paths of fields the catalog does not know, below a root object. */
+export function unknownFields(catalog: FieldCatalog, obj: Record<string, unknown>): string[] {
+  const root = catalog.roots[`${String(obj.apiVersion)} ${String(obj.kind)}`];
+  if (!root) return [];
+  const out: string[] = [];
+  const walk = (value: unknown, type: string, path: string) => {
+    if (value === null || value === undefined || type === '' || type === 'any' || type === 'map') return;
+    if (type.endsWith('[]')) {
+      if (Array.isArray(value)) value.forEach((v, i) => walk(v, type.slice(0, -2), `${path}[${i}]`));
+      return;
+    }
+    if (type.startsWith('map:')) {
+      if (typeof value === 'object') for (const [k, v] of Object.entries(value as object)) walk(v, type.slice(4), `${path}.${k}`);
+      return;
+    }
+    const table = catalog.types[type];
+    if (!table || typeof value !== 'object' || Array.isArray(value)) return;
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const fieldType = table[k];
+      const p = path ? `${path}.${k}` : k;
+      if (fieldType === undefined) out.push(p);
+      else walk(v, fieldType, p);
+    }
+  };
+  walk(obj, root, '');
+  return out;
+}

@@ -1,0 +1,169 @@
+// Reading Kubernetes objects: where the pod template is, which containers it runs,
+// what env they see. Every rule walks objects through these, so paths agree.
+import type { CheckContext, K8sObject, ObjectRef } from './types.js';
+
+export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
+
+export function refOf(obj: K8sObject, defaultNamespace?: string): ObjectRef {
+  const ref: ObjectRef = { kind: String(obj.kind ?? '?'), name: String(obj.metadata?.name ?? '?') };
+  const ns = obj.metadata?.namespace ?? (isClusterScoped(obj) ? undefined : defaultNamespace);
+  if (ns !== undefined) ref.namespace = String(ns);
+  return ref;
+}
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'IngressClass', 'GatewayClass', 'CustomResourceDefinition', 'PriorityClass', 'Node', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+export function isClusterScoped(obj: K8sObject): boolean {
+  return CLUSTER_SCOPED.has(String(obj.kind));
+}
+
+export function namespaceOf(obj: K8sObject, ctx: CheckContext): string {
+  return String(obj.metadata?.namespace ?? ctx.options.defaultNamespace);
+}
+
+export interface PodTemplate {
+  owner: K8sObject;
+  spec: Record<string, any>;
+  /** Path of the pod spec inside the owner. */
+  path: string;
+  labels: Record<string, string>;
+}
+
+/** The pod spec a workload runs, or undefined for objects that run no pods. */
+export function podTemplateOf(obj: K8sObject): PodTemplate | undefined {
+  switch (obj.kind) {
+    case 'Pod':
+      return obj.spec ? { owner: obj, spec: obj.spec, path: 'spec', labels: obj.metadata?.labels ?? {} } : undefined;
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job': {
+      const t = obj.spec?.template;
+      return t?.spec ? { owner: obj, spec: t.spec, path: 'spec.template.spec', labels: t.metadata?.labels ?? {} } : undefined;
+    }
+    case 'CronJob': {
+      const t = obj.spec?.jobTemplate?.spec?.template;
+      return t?.spec ? { owner: obj, spec: t.spec, path: 'spec.jobTemplate.spec.template.spec', labels: t.metadata?.labels ?? {} } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function podTemplates(objects: readonly K8sObject[]): PodTemplate[] {
+  const out: PodTemplate[] = [];
+  for (const o of objects) {
+    const t = podTemplateOf(o);
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+export interface ContainerAt {
+  container: Record<string, any>;
+  path: string;
+  init: boolean;
+  pod: PodTemplate;
+}
+
+export function containersOf(pod: PodTemplate, includeInit = true): ContainerAt[] {
+  const out: ContainerAt[] = [];
+  const list = (key: string, init: boolean) => {
+    const cs = pod.spec[key];
+    if (!Array.isArray(cs)) return;
+    cs.forEach((c, i) => {
+      if (c && typeof c === 'object') out.push({ container: c, path: `${pod.path}.${key}[${i}]`, init, pod });
+    });
+  };
+  list('containers', false);
+  if (includeInit) list('initContainers', true);
+  return out;
+}
+
+export function allContainers(objects: readonly K8sObject[], includeInit = true): ContainerAt[] {
+  return podTemplates(objects).flatMap((p) => containersOf(p, includeInit));
+}
+
+/** Literal env values by name (valueFrom entries map to undefined). */
+export function literalEnv(container: Record<string, any>): Map<string, string | undefined> {
+  const env = new Map<string, string | undefined>();
+  for (const e of asArray(container.env)) {
+    if (e && typeof e.name === 'string') env.set(e.name, e.value === undefined ? undefined : String(e.value));
+  }
+  return env;
+}
+
+export function asArray(v: unknown): any[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** Does a label selector (matchLabels + matchExpressions, or a plain map for Services) select these labels? */
+export function selects(selector: Record<string, any> | undefined, labels: Record<string, string>, plainMap = false): boolean {
+  if (!selector) return false;
+  const matchLabels: Record<string, string> = plainMap ? selector : selector.matchLabels ?? {};
+  const expressions: any[] = plainMap ? [] : asArray(selector.matchExpressions);
+  if (Object.keys(matchLabels).length === 0 && expressions.length === 0) return !plainMap;
+  for (const [k, v] of Object.entries(matchLabels)) if (labels[k] !== String(v)) return false;
+  for (const e of expressions) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const values: string[] = asArray(e.values).map(String);
+    switch (e.operator) {
+      case 'In':
+        if (!has || !values.includes(labels[e.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[e.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+export function sameObject(a: ObjectRef, b: ObjectRef): boolean {
+  return a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
+}
+
+export function describe(ref: ObjectRef): string {
+  return `${ref.kind}/${ref.namespace ? ref.namespace + '/' : ''}${ref.name}`;
+}
+
+/** The image's tag, or undefined when it has none (digest-only references included). */
+export function imageTag(image: string): string | undefined {
+  const noDigest = image.split('@')[0]!;
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > lastSlash ? noDigest.slice(colon + 1) : undefined;
+}
+
+export function imageHasDigest(image: string): boolean {
+  return /@sha256:[0-9a-f]{64}$/.test(image);
+}
+
+/** Env var names a shell string reads: $NAME and ${NAME} (not $(NAME), which Kubernetes expands itself). */
+export function shellVarRefs(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?+-][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) out.add((m[1] ?? m[2])!);
+  return [...out];
+}
+
+/** Env vars a shell string assigns itself before use (`HEALTH_PORT=3002 ruby …`, `export X=…`). */
+export function shellAssignments(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/g)) out.add(m[1]!);
+  return [...out];
+}
+
+/** Does `key` match a key pattern with `*` wildcards (the model's `AWS_*_BUCKET`)? */
+export function keyMatches(pattern: string, key: string): boolean {
+  if (!pattern.includes('*')) return pattern === key;
+  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(key);
+}

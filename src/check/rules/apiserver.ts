@@ -1,0 +1,469 @@
+// What the API server rejects that no offline schema catches. The validators are
+// exported on their own: the renderer's tests call them on every rendered object.
+//
+// Each follows the API server's own validation (apimachinery's validation package,
+// the core, apps and batch validators) as documented; the limits are theirs.
+import { asArray, containersOf, podTemplateOf, podTemplates } from '../objects.js';
+import type { K8sObject, RawFinding, Rule } from '../types.js';
+
+// ---------------------------------------------------------------- validators
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/** RFC 1123 label: at most 63 lower-case alphanumerics or "-", alphanumeric at both ends. */
+export function isDns1123Label(s: string): boolean {
+  return s.length <= 63 && DNS1123_LABEL.test(s);
+}
+
+/** RFC 1123 subdomain: dot-separated labels, at most 253 characters. */
+export function isDns1123Subdomain(s: string): boolean {
+  return s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
+}
+
+/** RFC 1035 label (Service names): like a 1123 label but starting with a letter. */
+export function isDns1035Label(s: string): boolean {
+  return s.length <= 63 && DNS1035_LABEL.test(s);
+}
+
+/** Problems with a label or annotation key (`[prefix/]name`), empty when valid. */
+export function validateLabelKey(key: string): string[] {
+  const parts = key.split('/');
+  if (parts.length > 2) return [`"${key}" has more than one "/"`];
+  const [prefixOrName, maybeName] = parts as [string, string | undefined];
+  const name = maybeName ?? prefixOrName;
+  const problems: string[] = [];
+  if (maybeName !== undefined) {
+    if (prefixOrName === '') problems.push(`"${key}": the prefix before "/" must not be empty`);
+    else if (!isDns1123Subdomain(prefixOrName)) problems.push(`"${key}": the prefix "${prefixOrName}" must be a DNS subdomain (lower case, at most 253 characters)`);
+  }
+  if (name === '') problems.push(`"${key}": the name part must not be empty`);
+  else if (name.length > 63) problems.push(`"${key}": the name part must be at most 63 characters`);
+  else if (!QUALIFIED_NAME_PART.test(name)) problems.push(`"${key}": the name part must be alphanumerics, "-", "_" or ".", alphanumeric at both ends`);
+  return problems;
+}
+
+/** Problems with a label value, empty when valid (the empty value is valid). */
+export function validateLabelValue(value: string): string[] {
+  if (value.length > 63) return [`value "${value}" is longer than 63 characters`];
+  if (!LABEL_VALUE.test(value)) return [`value "${value}" must be alphanumerics, "-", "_" or ".", alphanumeric at both ends`];
+  return [];
+}
+
+/** IANA service name (container port names, named probe ports): undefined when valid. */
+export function validatePortName(name: string): string | undefined {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > 15) return `"${name}" is longer than 15 characters`;
+  if (!/^[-a-z0-9]+$/.test(name)) return `"${name}" may only hold lower-case letters, digits and "-"`;
+  if (!/[a-z]/.test(name)) return `"${name}" must contain at least one letter`;
+  if (name.startsWith('-') || name.endsWith('-')) return `"${name}" must not begin or end with "-"`;
+  if (name.includes('--')) return `"${name}" must not contain "--"`;
+  return undefined;
+}
+
+const QUANTITY = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
+const SUFFIX_FACTOR: Record<string, number> = {
+  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** A resource.Quantity (`500m`, `2`, `512Mi`, `1e3`): undefined when valid. YAML numbers are valid. */
+export function validateQuantity(q: unknown): string | undefined {
+  if (typeof q === 'number') return Number.isFinite(q) ? undefined : 'must be a finite number';
+  if (typeof q !== 'string') return `must be a string or number, not ${q === null ? 'null' : typeof q}`;
+  if (!QUANTITY.test(q)) return `"${q}" is not a quantity: a number with an optional suffix such as m, Mi, Gi, k, M, G or an exponent (e3)`;
+  return undefined;
+}
+
+/** The quantity's value in base units (cores, bytes), or undefined when it does not parse. */
+export function parseQuantity(q: unknown): number | undefined {
+  if (typeof q === 'number') return q;
+  if (typeof q !== 'string' || validateQuantity(q) !== undefined) return undefined;
+  const m = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$/.exec(q)!;
+  const n = Number(m[1]);
+  const suffix = m[2]!;
+  if (/^[eE]/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
+  return n * SUFFIX_FACTOR[suffix]!;
+}
+
+const CRON_SHORTCUTS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31, question: true },
+  { name: 'month', min: 1, max: 12, names: MONTHS, nameBase: 1 },
+  { name: 'day of week', min: 0, max: 6, names: DAYS, nameBase: 0, question: true },
+] as const;
+
+/**
+ * A CronJob schedule as the controller's standard parser reads it: five fields
+ * (minute hour day-of-month month day-of-week) or an @ shortcut (@every DURATION too).
+ * `TZ=`/`CRON_TZ=` prefixes are refused: the API server wants `timeZone` instead.
+ * Undefined when valid.
+ */
+export function validateCronSchedule(schedule: string): string | undefined {
+  const s = schedule.trim();
+  if (s === '') return 'must not be empty';
+  if (/^(CRON_)?TZ=/.test(s)) return 'TZ= and CRON_TZ= are not allowed in schedule; set spec.timeZone';
+  if (s.startsWith('@')) {
+    if (CRON_SHORTCUTS.has(s)) return undefined;
+    const every = /^@every\s+(.+)$/.exec(s);
+    if (every && /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(every[1]!)) return undefined;
+    return `"${s}" is not a known shortcut (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, @every <duration>)`;
+  }
+  const fields = s.split(/\s+/);
+  if (fields.length !== 5) return `"${s}" has ${fields.length} fields; a schedule has 5 (minute hour day-of-month month day-of-week)`;
+  for (let i = 0; i < 5; i++) {
+    const problem = validateCronField(fields[i]!, CRON_FIELDS[i]!);
+    if (problem) return `${CRON_FIELDS[i]!.name} field "${fields[i]}": ${problem}`;
+  }
+  return undefined;
+}
+
+function validateCronField(field: string, spec: (typeof CRON_FIELDS)[number]): string | undefined {
+  const value = (tok: string): number | undefined => {
+    if (/^[0-9]+$/.test(tok)) return Number(tok);
+    if ('names' in spec) {
+      const i = (spec.names as readonly string[]).indexOf(tok.toUpperCase());
+      if (i >= 0) return i + spec.nameBase;
+    }
+    return undefined;
+  };
+  for (const part of field.split(',')) {
+    if (part === '') return 'empty list item';
+    const [range, step, extra] = part.split('/');
+    if (extra !== undefined) return `"${part}" has more than one "/"`;
+    if (step !== undefined && (!/^[0-9]+$/.test(step) || Number(step) === 0)) return `step "${step}" must be a positive whole number`;
+    if (range === '*' || ('question' in spec && spec.question && range === '?')) continue;
+    const bounds = range!.split('-');
+    if (bounds.length > 2) return `"${range}" is not a range`;
+    const nums = bounds.map(value);
+    if (nums.some((n) => n === undefined)) return `"${range}" is not a number${'names' in spec ? ' or name' : ''}`;
+    for (const n of nums as number[]) if (n < spec.min || n > spec.max) return `${n} is outside ${spec.min}-${spec.max}`;
+    if (nums.length === 2 && nums[0]! > nums[1]!) return `range "${range}" runs backwards`;
+  }
+  return undefined;
+}
+
+/** An IANA time zone name the controller can load (`Etc/UTC`, `Europe/Paris`): undefined when valid. */
+export function validateTimeZone(tz: string): string | undefined {
+  // The controller loads tzdata names; Intl knows the same database. Intl also
+  // accepts odd spellings ("utc", "+01:00") that the API server refuses, so those are checked first.
+  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(tz)) return `"${tz}" is not a time zone name such as Etc/UTC or Europe/Amsterdam`;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    return `"${tz}" is not a known IANA time zone`;
+  }
+  return undefined;
+}
+
+/** Kubernetes env var name: undefined when valid. */
+export function validateEnvName(name: string): string | undefined {
+  return ENV_VAR_NAME.test(name) ? undefined : `"${name}" must start with a letter, "_", "-" or "." and hold only letters, digits, "_", "-" and "."`;
+}
+
+// ---------------------------------------------------------------- rules
+
+const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
+/** Which name rule the API server applies to a kind. */
+export function validateObjectName(kind: string, name: string): string | undefined {
+  if (RBAC_KINDS.has(kind)) {
+    if (name === '.' || name === '..' || /[/%]/.test(name) || name === '') return `"${name}" must not be "." or ".." or contain "/" or "%"`;
+    return undefined;
+  }
+  if (kind === 'Service') return isDns1035Label(name) ? undefined : `"${name}" must be a DNS-1035 label: at most 63 lower-case letters, digits and "-", starting with a letter`;
+  if (kind === 'Namespace' || kind === 'StatefulSet' || kind === 'Job') {
+    // StatefulSet and Job names become pod hostnames and label values: 63 at most.
+    return isDns1123Label(name) ? undefined : `"${name}" must be a DNS-1123 label: at most 63 lower-case letters, digits and "-"`;
+  }
+  return isDns1123Subdomain(name) ? undefined : `"${name}" must be a DNS-1123 subdomain: lower-case letters, digits, "-" and ".", at most 253 characters`;
+}
+
+export const objectName: Rule = {
+  id: 'name-invalid',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'The API server refuses an object whose name breaks its naming rule, so nothing in the file is applied.',
+  fix: 'Rename the object: lower-case letters, digits and "-" (Services must start with a letter).',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const o of objects) {
+      const name = o.metadata?.name;
+      if (typeof name !== 'string') {
+        if (!o.metadata?.generateName) out.push({ object: o, path: 'metadata.name', message: 'metadata.name is missing' });
+        continue;
+      }
+      const problem = validateObjectName(String(o.kind), name);
+      if (problem) out.push({ object: o, path: 'metadata.name', message: problem });
+      const t = podTemplateOf(o);
+      if (!t) continue;
+      for (const c of containersOf(t)) {
+        if (typeof c.container.name === 'string' && !isDns1123Label(c.container.name)) out.push({ object: o, path: `${c.path}.name`, message: `container name "${c.container.name}" must be a DNS-1123 label` });
+      }
+      asArray(t.spec.volumes).forEach((v, i) => {
+        if (typeof v?.name === 'string' && !isDns1123Label(v.name)) out.push({ object: o, path: `${t.path}.volumes[${i}].name`, message: `volume name "${v.name}" must be a DNS-1123 label` });
+      });
+    }
+    return out;
+  },
+};
+
+export const cronJobNameLength: Rule = {
+  id: 'cronjob-name-too-long',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'The controller names each Job <cronjob>-<11 characters>; a CronJob name over 52 characters is refused.',
+  fix: 'Shorten the CronJob name to at most 52 characters.',
+  peers: {},
+  check: ({ objects }) =>
+    objects
+      .filter((o) => o.kind === 'CronJob' && typeof o.metadata?.name === 'string' && o.metadata.name.length > 52)
+      .map((o) => ({ object: o, path: 'metadata.name', message: `"${o.metadata.name}" is ${o.metadata.name.length} characters; at most 52` })),
+};
+
+function labelMapProblems(map: unknown, path: string, checkValues: boolean): { path: string; message: string }[] {
+  if (!map || typeof map !== 'object') return [];
+  const out: { path: string; message: string }[] = [];
+  for (const [k, v] of Object.entries(map as Record<string, unknown>)) {
+    for (const p of validateLabelKey(k)) out.push({ path: `${path}.${k}`, message: `key ${p}` });
+    if (checkValues) {
+      if (typeof v !== 'string') out.push({ path: `${path}.${k}`, message: `value must be a string (quote it in YAML), not ${typeof v}` });
+      else for (const p of validateLabelValue(v)) out.push({ path: `${path}.${k}`, message: p });
+    }
+  }
+  return out;
+}
+
+export const labels: Rule = {
+  id: 'label-invalid',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'Label keys and values have a fixed syntax (63-character names, optional DNS prefix); the API server refuses the object otherwise.',
+  fix: 'Use keys like app.kubernetes.io/name and values of at most 63 alphanumerics, "-", "_" or ".".',
+  peers: { kubeScore: 'label-values' },
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const o of objects) {
+      const add = (ps: { path: string; message: string }[]) => ps.forEach((p) => out.push({ object: o, ...p }));
+      add(labelMapProblems(o.metadata?.labels, 'metadata.labels', true));
+      add(labelMapProblems(o.metadata?.annotations, 'metadata.annotations', false));
+      const t = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
+      if (t) add(labelMapProblems(t.metadata?.labels, o.kind === 'CronJob' ? 'spec.jobTemplate.spec.template.metadata.labels' : 'spec.template.metadata.labels', true));
+      if (o.spec?.selector && typeof o.spec.selector === 'object') {
+        if (o.kind === 'Service') add(labelMapProblems(o.spec.selector, 'spec.selector', true));
+        else add(labelMapProblems(o.spec.selector.matchLabels, 'spec.selector.matchLabels', true));
+      }
+    }
+    return out;
+  },
+};
+
+export const portNames: Rule = {
+  id: 'port-name-invalid',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'Container port names are IANA service names (at most 15 characters, lower case, one letter at least); Service port names are DNS labels. Anything else is refused.',
+  fix: 'Rename the port, e.g. "http" or "health".',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const t of podTemplates(objects)) {
+      for (const c of containersOf(t)) {
+        asArray(c.container.ports).forEach((p, i) => {
+          if (p?.name === undefined) return;
+          const problem = validatePortName(String(p.name));
+          if (problem) out.push({ object: t.owner, path: `${c.path}.ports[${i}].name`, message: problem });
+        });
+      }
+    }
+    for (const o of objects.filter((x) => x.kind === 'Service')) {
+      const ports = asArray(o.spec?.ports);
+      ports.forEach((p, i) => {
+        if (p?.name !== undefined && !isDns1123Label(String(p.name))) out.push({ object: o, path: `spec.ports[${i}].name`, message: `"${p.name}" must be a DNS-1123 label` });
+        if (p?.name === undefined && ports.length > 1) out.push({ object: o, path: `spec.ports[${i}].name`, message: 'a Service with several ports must name each one' });
+        if (typeof p?.targetPort === 'string') {
+          const problem = validatePortName(p.targetPort);
+          if (problem) out.push({ object: o, path: `spec.ports[${i}].targetPort`, message: problem });
+        }
+      });
+    }
+    return out;
+  },
+};
+
+const RESOURCE_SECTIONS = ['requests', 'limits'] as const;
+
+export const quantities: Rule = {
+  id: 'quantity-invalid',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'Resource amounts are parsed as quantities; a malformed one, or a request above its limit, is refused by the API server.',
+  fix: 'Write quantities such as 500m, 2, 512Mi or 4Gi, and keep each request at or below its limit.',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const t of podTemplates(objects)) {
+      for (const c of containersOf(t)) {
+        const r = c.container.resources;
+        if (!r || typeof r !== 'object') continue;
+        for (const section of RESOURCE_SECTIONS) {
+          for (const [res, q] of Object.entries((r[section] ?? {}) as Record<string, unknown>)) {
+            const problem = validateQuantity(q);
+            if (problem) out.push({ object: t.owner, path: `${c.path}.resources.${section}.${res}`, message: problem });
+          }
+        }
+        for (const [res, q] of Object.entries((r.requests ?? {}) as Record<string, unknown>)) {
+          const req = parseQuantity(q);
+          const lim = parseQuantity(r.limits?.[res]);
+          if (req !== undefined && lim !== undefined && req > lim) out.push({ object: t.owner, path: `${c.path}.resources.requests.${res}`, message: `request ${String(q)} is above the limit ${String(r.limits[res])}` });
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const cronSchedule: Rule = {
+  id: 'cron-schedule-invalid',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'The API server parses the schedule with the standard 5-field cron parser and refuses anything else, including TZ= prefixes.',
+  fix: 'Write five fields (minute hour day-of-month month day-of-week) or a shortcut such as @hourly, and put the zone in spec.timeZone.',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const o of objects.filter((x) => x.kind === 'CronJob')) {
+      const schedule = o.spec?.schedule;
+      if (typeof schedule !== 'string') {
+        out.push({ object: o, path: 'spec.schedule', message: 'spec.schedule is missing' });
+        continue;
+      }
+      const problem = validateCronSchedule(schedule);
+      if (problem) out.push({ object: o, path: 'spec.schedule', message: problem });
+      if (o.spec.timeZone !== undefined) {
+        const tzProblem = validateTimeZone(String(o.spec.timeZone));
+        if (tzProblem) out.push({ object: o, path: 'spec.timeZone', message: tzProblem });
+      }
+    }
+    return out;
+  },
+};
+
+const SELECTOR_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+
+export const selectorMatchesTemplate: Rule = {
+  id: 'selector-template-mismatch',
+  family: 'apiserver',
+  severity: 'error',
+  why: "The API server refuses a workload whose selector does not match its own pod template's labels.",
+  fix: 'Make every spec.selector.matchLabels entry appear, with the same value, in spec.template.metadata.labels.',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const o of objects) {
+      if (!SELECTOR_KINDS.has(String(o.kind))) continue;
+      const selector = o.spec?.selector;
+      const templateLabels = o.spec?.template?.metadata?.labels ?? {};
+      if (!selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && asArray(selector.matchExpressions).length === 0)) {
+        out.push({ object: o, path: 'spec.selector', message: 'spec.selector is required and must not be empty' });
+        continue;
+      }
+      for (const [k, v] of Object.entries((selector.matchLabels ?? {}) as Record<string, unknown>)) {
+        if (templateLabels[k] !== String(v)) out.push({ object: o, path: `spec.selector.matchLabels.${k}`, message: templateLabels[k] === undefined ? `the pod template has no label "${k}"` : `selects ${k}=${String(v)} but the pod template has ${k}=${templateLabels[k]}` });
+      }
+    }
+    return out;
+  },
+};
+
+export const containerNames: Rule = {
+  id: 'container-name-duplicate',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'Container names must be unique within a pod (init containers included); the API server refuses duplicates.',
+  fix: 'Give each container and init container its own name.',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const t of podTemplates(objects)) {
+      const seen = new Set<string>();
+      for (const c of containersOf(t)) {
+        const name = c.container.name;
+        if (typeof name !== 'string') continue;
+        if (seen.has(name)) out.push({ object: t.owner, path: `${c.path}.name`, message: `container name "${name}" is used twice in the pod` });
+        seen.add(name);
+      }
+    }
+    return out;
+  },
+};
+
+export const envNames: Rule = {
+  id: 'env-invalid',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'Env names have a fixed syntax, and a name set twice makes server-side apply fail (env is a map keyed by name); kubectl apply only hides the first value.',
+  fix: 'Set each env var once per container, with a name of letters, digits, "_", "-" and ".".',
+  peers: { kubeLinter: 'duplicate-env-var' },
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const t of podTemplates(objects)) {
+      for (const c of containersOf(t)) {
+        const seen = new Set<string>();
+        asArray(c.container.env).forEach((e, i) => {
+          if (typeof e?.name !== 'string') return;
+          const problem = validateEnvName(e.name);
+          if (problem) out.push({ object: t.owner, path: `${c.path}.env[${i}].name`, message: problem });
+          if (seen.has(e.name)) out.push({ object: t.owner, path: `${c.path}.env[${i}].name`, message: `env var "${e.name}" is set twice in container "${c.container.name}"` });
+          seen.add(e.name);
+        });
+      }
+    }
+    return out;
+  },
+};
+
+export const probePorts: Rule = {
+  id: 'probe-port-unknown',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'A probe on a named port that the container does not declare can never connect: the kubelet reports it failed and restarts or unreadies the pod.',
+  fix: 'Name the port in the container\'s ports, or probe the port number.',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const t of podTemplates(objects)) {
+      for (const c of containersOf(t, false)) {
+        const names = new Set(asArray(c.container.ports).map((p) => p?.name).filter((n) => typeof n === 'string'));
+        for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+          const probe = c.container[kind];
+          if (!probe) continue;
+          for (const handler of ['httpGet', 'tcpSocket']) {
+            const port = probe[handler]?.port;
+            if (typeof port === 'string' && !/^[0-9]+$/.test(port) && !names.has(port)) {
+              out.push({ object: t.owner, path: `${c.path}.${kind}.${handler}.port`, message: `port "${port}" is not a named port of container "${c.container.name}"` });
+            }
+          }
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const apiserverRules: Rule[] = [objectName, cronJobNameLength, labels, portNames, quantities, cronSchedule, selectorMatchesTemplate, containerNames, envNames, probePorts];
+
+/** For callers that validate one object (the renderer's tests). */
+export function apiserverProblems(obj: K8sObject): { rule: string; path: string; message: string }[] {
+  const ctx = { objects: [obj] } as Parameters<Rule['check']>[0];
+  return apiserverRules.flatMap((r) => r.check(ctx).map((f) => ({ rule: r.id, path: f.path, message: f.message })));
+}

@@ -1,0 +1,206 @@
+// Reliability: what keeps the app up through deploys, node drains and slow jobs.
+import { asArray, containersOf, namespaceOf, podTemplateOf, podTemplates, selects } from '../objects.js';
+import { roleOf, runsRails } from '../roles.js';
+import type { CheckContext, K8sObject, RawFinding, Rule } from '../types.js';
+
+const RESOURCE_FIELDS = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
+
+export const resources: Rule = {
+  id: 'resources-missing',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'Without requests the scheduler packs pods blindly; without a memory limit one leaking process takes the node\'s memory from its neighbours.',
+  fix: 'Set cpu and memory requests and limits on every container.',
+  peers: { kubeScore: 'container-resources', kubeLinter: 'unset-cpu-requirements, unset-memory-requirements', polaris: 'cpuRequestsMissing, memoryLimitsMissing' },
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const t of podTemplates(objects)) {
+      for (const c of containersOf(t)) {
+        const missing = RESOURCE_FIELDS.filter((f) => {
+          const [section, res] = f.split('.') as [string, string];
+          return c.container.resources?.[section]?.[res] === undefined;
+        });
+        if (missing.length) out.push({ object: t.owner, path: `${c.path}.resources`, message: `container "${c.container.name}" sets no ${missing.join(', ')}` });
+      }
+    }
+    return out;
+  },
+};
+
+function hpaFor(obj: K8sObject, ctx: CheckContext): K8sObject | undefined {
+  return ctx.objects.find((h) => h.kind === 'HorizontalPodAutoscaler' && h.spec?.scaleTargetRef?.kind === obj.kind && h.spec?.scaleTargetRef?.name === obj.metadata?.name && namespaceOf(h, ctx) === namespaceOf(obj, ctx));
+}
+
+export const pdb: Rule = {
+  id: 'pdb-missing',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'Without a PodDisruptionBudget a node drain may evict every replica at once; the replicas only help if some stay up.',
+  fix: 'Add a PodDisruptionBudget (maxUnavailable: 1) selecting the pods.',
+  peers: { kubeScore: 'deployment-has-poddisruptionbudget, statefulset-has-poddisruptionbudget', kubeLinter: 'no-pod-disruption-budget' },
+  check: (ctx) => {
+    const out: RawFinding[] = [];
+    const budgets = ctx.objects.filter((o) => o.kind === 'PodDisruptionBudget');
+    for (const o of ctx.objects.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
+      const replicas = Math.max(Number(o.spec?.replicas ?? 1), Number(hpaFor(o, ctx)?.spec?.minReplicas ?? 0));
+      if (replicas <= 1) continue;
+      const labels = o.spec?.template?.metadata?.labels ?? {};
+      if (!budgets.some((b) => namespaceOf(b, ctx) === namespaceOf(o, ctx) && selects(b.spec?.selector, labels))) out.push({ object: o, path: 'metadata.name', message: `${replicas} replicas and no PodDisruptionBudget selects them` });
+    }
+    return out;
+  },
+};
+
+function handler(probe: any): string {
+  const h: Record<string, unknown> = {};
+  for (const k of ['httpGet', 'tcpSocket', 'exec', 'grpc']) if (probe?.[k]) h[k] = probe[k];
+  return JSON.stringify(h);
+}
+
+export const probesMissing: Rule = {
+  id: 'probes-missing',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'Without a readiness probe a Service sends requests to pods that are still booting; without a liveness probe a hung process is never restarted.',
+  fix: 'Add a readinessProbe to pods behind a Service and a livenessProbe to every long-running container.',
+  peers: { kubeScore: 'pod-probes', kubeLinter: 'no-readiness-probe, no-liveness-probe', polaris: 'readinessProbeMissing, livenessProbeMissing' },
+  check: (ctx) => {
+    const out: RawFinding[] = [];
+    const services = ctx.objects.filter((o) => o.kind === 'Service' && o.spec?.selector && Object.keys(o.spec.selector).length);
+    for (const o of ctx.objects.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
+      const t = podTemplateOf(o)!;
+      if (!t) continue;
+      const served = services.some((s) => namespaceOf(s, ctx) === namespaceOf(o, ctx) && selects(s.spec.selector, t.labels, true));
+      for (const c of containersOf(t, false)) {
+        if (served && !c.container.readinessProbe) out.push({ object: o, path: `${c.path}.readinessProbe`, message: `container "${c.container.name}" is behind a Service and has no readinessProbe` });
+        if (!c.container.livenessProbe) out.push({ object: o, path: `${c.path}.livenessProbe`, message: `container "${c.container.name}" has no livenessProbe` });
+      }
+    }
+    return out;
+  },
+};
+
+export const identicalProbes: Rule = {
+  id: 'liveness-equals-readiness',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'When liveness checks what readiness checks (the database), a database outage restarts every pod instead of just taking them out of rotation.',
+  fix: 'Point liveness at an endpoint that checks only the process (/health/liveness), readiness at one that checks dependencies.',
+  peers: { kubeScore: 'pod-probes-identical' },
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const t of podTemplates(objects)) {
+      for (const c of containersOf(t, false)) {
+        if (c.container.livenessProbe && c.container.readinessProbe && handler(c.container.livenessProbe) === handler(c.container.readinessProbe)) out.push({ object: t.owner, path: `${c.path}.livenessProbe`, message: `container "${c.container.name}" uses the same check for liveness and readiness` });
+      }
+    }
+    return out;
+  },
+};
+
+export const gracePeriod: Rule = {
+  id: 'grace-period-short',
+  family: 'reliability',
+  severity: 'error',
+  why: 'The kubelet kills a container terminationGracePeriodSeconds after SIGTERM: a worker needs its job timeout plus shutdown time, a consumer its offset-commit interval, or work is lost or done twice.',
+  fix: 'Set terminationGracePeriodSeconds to at least DELAYED_JOB_TIMEOUT + 10 for workers and above the offset-commit interval for consumers.',
+  peers: {},
+  check: (ctx) => {
+    const out: RawFinding[] = [];
+    for (const o of ctx.objects) {
+      const t = podTemplateOf(o);
+      if (!t) continue;
+      const role = roleOf(o, ctx);
+      const grace = Number(t.spec.terminationGracePeriodSeconds ?? 30);
+      const path = `${t.path}.terminationGracePeriodSeconds`;
+      if (role.kind === 'worker' && role.jobTimeoutSeconds !== undefined && grace < role.jobTimeoutSeconds + 10) {
+        out.push({ object: o, path, message: `${grace} s is below DELAYED_JOB_TIMEOUT (${role.jobTimeoutSeconds} s) + 10 s` });
+      }
+      if (role.kind === 'consumer' && grace <= role.offsetCommitIntervalSeconds) {
+        out.push({ object: o, path, message: `${grace} s does not exceed the offset-commit interval (${role.offsetCommitIntervalSeconds} s)` });
+      }
+    }
+    return out;
+  },
+};
+
+/** maxSurge as an absolute count for `replicas` (25% is the API default). */
+function surgeCount(surge: unknown, replicas: number): number {
+  if (surge === undefined) return Math.ceil(replicas * 0.25);
+  if (typeof surge === 'number') return surge;
+  const pct = /^([0-9]+)%$/.exec(String(surge));
+  return pct ? Math.ceil((replicas * Number(pct[1])) / 100) : Number(surge);
+}
+
+export const consumerSurge: Rule = {
+  id: 'consumer-max-surge',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'A surging rollout starts a new consumer before the old one leaves: the group rebalances twice per pod and partitions stall (racecar recommends maxSurge 0).',
+  fix: 'Set strategy.rollingUpdate.maxSurge: 0 and maxUnavailable: 1 on Kafka consumer Deployments.',
+  peers: {},
+  check: (ctx) =>
+    ctx.objects
+      .filter((o) => o.kind === 'Deployment' && roleOf(o, ctx).kind === 'consumer')
+      .filter((o) => (o.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate' && surgeCount(o.spec?.strategy?.rollingUpdate?.maxSurge, Math.max(1, Number(o.spec?.replicas ?? 1))) > 0)
+      .map((o) => ({ object: o, path: 'spec.strategy.rollingUpdate.maxSurge', message: `consumer rolls with maxSurge ${String(o.spec?.strategy?.rollingUpdate?.maxSurge ?? '25% (default)')}` })),
+};
+
+export const hpaReplicas: Rule = {
+  id: 'hpa-replicas-conflict',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'A workload that sets spec.replicas while an HPA scales it is reset to that number on every apply, fighting the autoscaler mid-peak.',
+  fix: 'Remove spec.replicas from workloads an HPA targets.',
+  peers: { kubeScore: 'deployment-targeted-by-hpa-does-not-have-replicas-configured' },
+  check: (ctx) =>
+    ctx.objects
+      .filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.spec?.replicas !== undefined && hpaFor(o, ctx))
+      .map((o) => ({ object: o, path: 'spec.replicas', message: `replicas: ${String(o.spec.replicas)} is pinned while HorizontalPodAutoscaler "${hpaFor(o, ctx)!.metadata?.name}" scales it` })),
+};
+
+export const cronPolicies: Rule = {
+  id: 'cronjob-policies-missing',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'CronJob defaults let runs pile up (concurrencyPolicy Allow), start hours late after an outage (no startingDeadlineSeconds) and hang forever (no activeDeadlineSeconds).',
+  fix: 'Set concurrencyPolicy (Forbid), startingDeadlineSeconds and jobTemplate.spec.activeDeadlineSeconds.',
+  peers: { kubeScore: 'cronjob-has-deadline' },
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const o of objects.filter((x) => x.kind === 'CronJob')) {
+      if (o.spec?.concurrencyPolicy === undefined) out.push({ object: o, path: 'spec.concurrencyPolicy', message: 'concurrencyPolicy is unset (defaults to Allow: runs may overlap)' });
+      if (o.spec?.startingDeadlineSeconds === undefined) out.push({ object: o, path: 'spec.startingDeadlineSeconds', message: 'startingDeadlineSeconds is unset' });
+      if (o.spec?.jobTemplate?.spec?.activeDeadlineSeconds === undefined) out.push({ object: o, path: 'spec.jobTemplate.spec.activeDeadlineSeconds', message: 'activeDeadlineSeconds is unset: a hung run is never stopped' });
+    }
+    return out;
+  },
+};
+
+export const probeTimeout: Rule = {
+  id: 'probe-timeout-too-low',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'The health endpoints promise an answer within a few seconds (5 s in the design); a probe that gives up sooner (the default is 1 s) fails healthy pods under load.',
+  fix: 'Set timeoutSeconds at least to the health endpoint\'s response guarantee.',
+  peers: {},
+  check: (ctx) => {
+    const out: RawFinding[] = [];
+    const min = ctx.options.healthResponseSeconds;
+    for (const t of podTemplates(ctx.objects)) {
+      for (const c of containersOf(t, false)) {
+        if (!runsRails(c, ctx)) continue;
+        for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+          const p = c.container[kind];
+          if (!p?.httpGet) continue;
+          const timeout = Number(p.timeoutSeconds ?? 1);
+          if (timeout < min) out.push({ object: t.owner, path: `${c.path}.${kind}.timeoutSeconds`, message: `${kind} times out after ${timeout} s${p.timeoutSeconds === undefined ? ' (default)' : ''}; the health endpoint may take up to ${min} s` });
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const reliabilityRules: Rule[] = [resources, pdb, probesMissing, identicalProbes, gracePeriod, consumerSurge, hpaReplicas, cronPolicies, probeTimeout];
+

@@ -1,0 +1,106 @@
+// Schema: the kubernetes-models validators (types, required fields, enums) and
+// unknown-field detection (kubectl's strict field validation refuses `imagePulPolicy`).
+import { createRequire } from 'node:module';
+import catalog from '../fields.json' with { type: 'json' };
+import { unknownFields, type FieldCatalog } from '../field-catalog.js';
+import type { K8sObject, RawFinding, Rule } from '../types.js';
+
+const require = createRequire(import.meta.url);
+
+type Validator = (data: unknown) => { instancePath: string; message?: string; params?: Record<string, unknown> }[] | null;
+const validators = new Map<string, Validator | null>();
+
+/** The kubernetes-models (or gateway-api models) validator for an apiVersion/kind, loaded on first use. */
+function validatorFor(apiVersion: string, kind: string): Validator | null {
+  const key = `${apiVersion} ${kind}`;
+  if (validators.has(key)) return validators.get(key)!;
+  let validator: Validator | null = null;
+  if (/^[A-Z][A-Za-z0-9]*$/.test(kind) && /^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const candidates = group === 'gateway.networking.k8s.io' ? [`@kubernetes-models/gateway-api/${group}/${version}/${kind}`] : [`kubernetes-models/${group ? group + '/' : ''}${version}/${kind}`];
+    for (const id of candidates) {
+      try {
+        const mod = require(id) as Record<string, { new (d: unknown): { validate(): void } }>;
+        const Model = mod[kind];
+        if (Model) {
+          validator = (data) => {
+            try {
+              new Model(data).validate();
+              return null;
+            } catch (e) {
+              return ((e as { errors?: unknown[] }).errors ?? [{ instancePath: '', message: (e as Error).message }]) as ReturnType<Validator>;
+            }
+          };
+          break;
+        }
+      } catch {
+        // no model for this kind: reported as unknown-kind
+      }
+    }
+  }
+  validators.set(key, validator);
+  return validator;
+}
+
+function pointerToPath(pointer: string): string {
+  let out = '';
+  for (const seg of pointer.split('/').slice(1)) out += /^[0-9]+$/.test(seg) ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  return out;
+}
+
+export const schemaValid: Rule = {
+  id: 'schema-invalid',
+  family: 'schema',
+  severity: 'error',
+  why: 'A field of the wrong type, a missing required field or a value outside its enum makes the API server refuse the object.',
+  fix: 'Correct the field as the message says (the Kubernetes API reference lists each type).',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const o of objects) {
+      if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
+        out.push({ object: o, path: typeof o.apiVersion !== 'string' ? 'apiVersion' : 'kind', message: 'every object needs apiVersion and kind' });
+        continue;
+      }
+      const validate = validatorFor(o.apiVersion, o.kind);
+      if (!validate) continue;
+      for (const e of validate(o) ?? []) {
+        const path = pointerToPath(e.instancePath);
+        const missing = e.params?.missingProperty;
+        out.push({ object: o, path: missing ? (path ? `${path}.${String(missing)}` : String(missing)) : path, message: missing ? `required field "${String(missing)}" is missing` : `${path || 'object'} ${e.message ?? 'is invalid'}` });
+      }
+    }
+    return out;
+  },
+};
+
+export const unknownKind: Rule = {
+  id: 'unknown-kind',
+  family: 'schema',
+  severity: 'info',
+  why: 'Objects of kinds railyard has no schema for (custom resources, removed API versions) are not schema-checked.',
+  fix: 'Nothing, if the kind is a custom resource your cluster has; otherwise use a served apiVersion.',
+  peers: {},
+  check: ({ objects }) =>
+    objects
+      .filter((o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string' && !validatorFor(o.apiVersion, o.kind))
+      .map((o) => ({ object: o, path: 'apiVersion', message: `no schema for ${o.apiVersion} ${o.kind}; not schema-checked` })),
+};
+
+export const unknownField: Rule = {
+  id: 'unknown-field',
+  family: 'schema',
+  severity: 'error',
+  why: 'A misspelt field (imagePulPolicy) is silently dropped by lenient clients and refused by strict field validation, the kubectl default; either way the setting never applies.',
+  fix: 'Spell the field as the API reference does, or remove it.',
+  peers: {},
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const o of objects as K8sObject[]) {
+      for (const path of unknownFields(catalog as FieldCatalog, o)) out.push({ object: o, path, message: `unknown field "${path.split('.').pop()!.replace(/\[[0-9]+\]$/, '')}"` });
+    }
+    return out;
+  },
+};
+
+export const schemaRules: Rule[] = [schemaValid, unknownField, unknownKind];

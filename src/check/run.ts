@@ -1,0 +1,100 @@
+// Runs the rules over a set of objects and applies silencing.
+import type { App } from '../config/schema.js';
+import { factsFromApp, emptyFacts } from './model.js';
+import { describe as describeRef, podTemplateOf, refOf } from './objects.js';
+import { RULES } from './rules/index.js';
+import type { CheckContext, CheckOptions, DockerStage, Finding, K8sObject, ModelFacts, ObjectRef, Rule, Severity } from './types.js';
+
+export const IGNORE_ANNOTATION = 'railyard.dev/ignore';
+
+export const DEFAULT_OPTIONS: CheckOptions = {
+  defaultNamespace: 'default',
+  processRssMiB: 300,
+  maxConnections: 151,
+  containerRuntime: 'containerd',
+  healthResponseSeconds: 5,
+  now: new Date(),
+};
+
+/** `--ignore RULE` or `--ignore RULE@Kind/name` (kind case-insensitive; `*` matches any rule). */
+export interface IgnoreSpec {
+  rule: string;
+  kind?: string;
+  name?: string;
+}
+
+export function parseIgnore(spec: string): IgnoreSpec {
+  const [rule, target] = spec.split('@') as [string, string | undefined];
+  if (target === undefined) return { rule };
+  const slash = target.indexOf('/');
+  if (slash < 0) throw new Error(`--ignore ${spec}: write RULE or RULE@Kind/name`);
+  return { rule, kind: target.slice(0, slash), name: target.slice(slash + 1) };
+}
+
+export interface CheckInput {
+  /** The model, when checking railyard's own output: adds declared secrets, budgets, base image. */
+  app?: App;
+  /** Where each object was read from (for reports and SARIF). */
+  sourceOf?: (obj: K8sObject) => { file: string; line?: number } | undefined;
+  docker?: DockerStage[];
+  options?: Partial<CheckOptions>;
+  ignore?: IgnoreSpec[];
+  /** Restrict to these rules (tests); default all. */
+  rules?: readonly Rule[];
+}
+
+/** Reasons an object's annotation gives, by rule id (`RULE: reason`, one per line; `RULE1, RULE2: reason` too). */
+export function annotationIgnores(obj: K8sObject): Map<string, string> {
+  const out = new Map<string, string>();
+  const texts = [obj.metadata?.annotations?.[IGNORE_ANNOTATION], podTemplateMeta(obj)?.annotations?.[IGNORE_ANNOTATION]];
+  for (const text of texts) {
+    if (typeof text !== 'string') continue;
+    for (const line of text.split('\n')) {
+      const m = /^\s*([A-Za-z0-9*,\s-]+?)\s*:\s*(.+?)\s*$/.exec(line);
+      if (!m) continue;
+      for (const rule of m[1]!.split(',').map((r) => r.trim()).filter(Boolean)) out.set(rule, m[2]!);
+    }
+  }
+  return out;
+}
+
+function podTemplateMeta(obj: K8sObject): Record<string, any> | undefined {
+  if (!podTemplateOf(obj) || obj.kind === 'Pod') return undefined;
+  return obj.kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.template?.metadata : obj.spec?.template?.metadata;
+}
+
+const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+export function checkObjects(objects: readonly K8sObject[], input: CheckInput = {}): Finding[] {
+  const facts: ModelFacts = input.app ? factsFromApp(input.app) : emptyFacts();
+  const options: CheckOptions = { ...DEFAULT_OPTIONS, ...(input.app ? { defaultNamespace: input.app.namespace, processRssMiB: input.app.budgets.processRssMiB, maxConnections: input.app.database.maxConnections, containerRuntime: input.app.logging.fluentBit?.runtime ?? 'containerd' } : {}), ...input.options };
+  const valid = objects.filter((o) => o && typeof o === 'object' && !Array.isArray(o));
+  const ctx: CheckContext = {
+    objects: valid,
+    options,
+    facts,
+    docker: input.docker ?? [],
+    secretsExternal: facts.secrets.length === 0 && !valid.some((o) => o.kind === 'Secret'),
+  };
+  const inSet = new Set<unknown>(valid);
+  const findings: Finding[] = [];
+  for (const rule of input.rules ?? RULES) {
+    for (const raw of rule.check(ctx)) {
+      const isObject = inSet.has(raw.object);
+      const object: ObjectRef = isObject ? refOf(raw.object as K8sObject, options.defaultNamespace) : (raw.object as ObjectRef);
+      const f: Finding = { rule: rule.id, severity: raw.severity ?? rule.severity, object, path: raw.path, message: raw.message, why: rule.why, fix: rule.fix };
+      const source = raw.source ?? (isObject ? input.sourceOf?.(raw.object as K8sObject) : undefined);
+      if (source) f.source = source;
+      const reason = isObject ? (annotationIgnores(raw.object as K8sObject).get(rule.id) ?? annotationIgnores(raw.object as K8sObject).get('*')) : undefined;
+      if (reason !== undefined) f.silenced = { reason, by: 'annotation' };
+      else if ((input.ignore ?? []).some((i) => (i.rule === rule.id || i.rule === '*') && (i.kind === undefined || (i.kind.toLowerCase() === object.kind.toLowerCase() && i.name === object.name)))) f.silenced = { reason: 'ignored with --ignore', by: 'flag' };
+      findings.push(f);
+    }
+  }
+  return findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || describeRef(a.object).localeCompare(describeRef(b.object)) || a.rule.localeCompare(b.rule) || a.path.localeCompare(b.path));
+}
+
+/** Findings that count towards the exit status. */
+export function activeFindings(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => !f.silenced);
+}
