@@ -39,7 +39,8 @@ export function healthResponse(id: Identity, input: HealthInput, now: Date): { c
   const pools = new Map<string, ChildState[]>();
   for (const c of input.children) pools.set(c.pool, [...(pools.get(c.pool) ?? []), c]);
   for (const [, slots] of pools) {
-    if (slots.every((c) => c.status !== 'running')) {
+    // A stopping process is still there, finishing its job: not "not found".
+    if (slots.every((c) => c.status !== 'running' && c.status !== 'stopping')) {
       errors.push('process not found');
       break;
     }
