@@ -26,9 +26,13 @@ export function formatText(findings: readonly Finding[], paint: Paint = plain): 
     const group = active.filter((f) => f.severity === sev);
     if (group.length === 0) continue;
     lines.push(paint.bold(colour[sev](`${sev === 'error' ? 'Errors' : sev === 'warning' ? 'Warnings' : 'Info'} (${group.length})`)));
+    // Why and fix once per rule in the group: the report stays readable with 40 findings of one rule.
+    const explained = new Set<string>();
     for (const f of group) {
       lines.push(`  ${colour[sev](f.rule)}  ${paint.bold(describe(f.object))}  ${f.path}${paint.dim(where(f))}`);
       lines.push(`    ${f.message}`);
+      if (explained.has(f.rule)) continue;
+      explained.add(f.rule);
       lines.push(paint.dim(`    why: ${f.why}`));
       lines.push(paint.dim(`    fix: ${f.fix}`));
     }

@@ -120,6 +120,11 @@ function resolutions(ctx: CheckContext): Resolution[] {
   return r;
 }
 
+/** A known name that differs from `name` only by a suffix or prefix (`x-rollbar` vs `x-rollbar-credentials`). */
+function similarName(name: string, known: string[]): string | undefined {
+  return known.find((k) => k !== name && (name.startsWith(`${k}-`) || k.startsWith(`${name}-`) || name.endsWith(`-${k}`) || k.endsWith(`-${name}`)));
+}
+
 // ---------------------------------------------------------------- rules
 
 export const refMissing: Rule = {
@@ -138,7 +143,8 @@ export const refMissing: Rule = {
         set.add(r.ref.key ? `${r.ref.name} (key ${r.ref.key})` : r.ref.name);
         external.set(r.pod.owner, set);
       } else if (r.state === 'missing') {
-        out.push({ object: r.pod.owner, path: r.ref.path, message: `${r.ref.kind} "${r.ref.name}" is not in the set${ctx.facts.secrets.length && r.ref.kind === 'Secret' ? ' nor declared in the model' : ''} (namespace ${r.namespace})` });
+        const near = r.ref.kind === 'Secret' ? similarName(r.ref.name, knownSecrets(ctx).map((s) => s.name)) : undefined;
+        out.push({ object: r.pod.owner, path: r.ref.path, message: `${r.ref.kind} "${r.ref.name}" is not in the set${ctx.facts.secrets.length && r.ref.kind === 'Secret' ? ' nor declared in the model' : ''} (namespace ${r.namespace})${near ? `; did you mean "${near}"?` : ''}` });
       }
     }
     for (const [owner, names] of external) {

@@ -147,8 +147,12 @@ export const tokenSecret: Rule = {
               if (!ref || ctx.secretsExternal || ref.optional) return;
               const r = lookupSecret(ctx, ref.name, ns);
               const path = `${c.path}.env[${i}].valueFrom.secretKeyRef`;
-              if (!r.found) out.push({ object: ds, path, message: `the config's \${${v}} comes from Secret "${ref.name}", which is ${r.elsewhere.length ? `in ${r.elsewhere.map((s) => s.namespace).join(', ')}, not in ${ns} where the DaemonSet runs` : `not in namespace ${ns}`}` });
-              else if (secretHasKey(r.found, String(ref.key)) === false) out.push({ object: ds, path: `${path}.key`, message: `the config's \${${v}} reads key "${ref.key}" of Secret "${ref.name}", which holds ${r.found.keys!.join(', ')}` });
+              if (!r.found) {
+                out.push({ object: ds, path, message: `the config's \${${v}} comes from Secret "${ref.name}", which is ${r.elsewhere.length ? `in ${r.elsewhere.map((s) => s.namespace).join(', ')}, not in ${ns} where the DaemonSet runs` : `not in namespace ${ns}`}` });
+                // Moving the Secret will not help if the key is wrong too: say so now.
+                const holder = r.elsewhere.find((s) => s.keys);
+                if (holder && secretHasKey(holder, String(ref.key)) === false) out.push({ object: ds, path: `${path}.key`, message: `the config's \${${v}} reads key "${ref.key}", but Secret "${ref.name}" (in ${holder.namespace}) holds ${holder.keys!.join(', ')}` });
+              } else if (secretHasKey(r.found, String(ref.key)) === false) out.push({ object: ds, path: `${path}.key`, message: `the config's \${${v}} reads key "${ref.key}" of Secret "${ref.name}", which holds ${r.found.keys!.join(', ')}` });
             });
           }
           if (!found && !asArray(t.spec.containers).some((c) => asArray(c?.envFrom).length > 0)) out.push({ object: ds, path: `${t.path}.containers[0].env`, message: `the config reads \${${v}}, which the DaemonSet does not set` });
