@@ -22,7 +22,7 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # node-deps stage runs `yarn`, which Debian ships as yarnpkg). ruby-dev/build tools are left
 # out on purpose: every gem comes from Debian, so bundle install compiles nothing.
 PACKAGES=(ruby ruby-rails ruby-mysql2 puma ruby-delayed-job ruby-delayed-job-active-record
-  ruby-lograge bundler nodejs yarnpkg tini ca-certificates procps)
+  ruby-daemons ruby-lograge bundler nodejs yarnpkg tini ca-certificates procps)
 
 work=$(mktemp -d "$root/.cache/podman/debootstrap.XXXXXX")
 trap 'umount -R "$work/rootfs/proc" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -5,12 +5,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 need=()
-for bin in podman runc debootstrap; do command -v "$bin" >/dev/null || need+=("$bin"); done
+for bin in podman runc debootstrap slirp4netns; do command -v "$bin" >/dev/null || need+=("$bin"); done
 if [ ${#need[@]} -gt 0 ]; then
-  echo "podman setup: apt-get install podman runc debootstrap" >&2
+  echo "podman setup: apt-get install podman runc debootstrap slirp4netns" >&2
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    podman runc debootstrap containernetworking-plugins uidmap fuse-overlayfs iptables >/dev/null
+    podman runc debootstrap slirp4netns containernetworking-plugins uidmap iptables >/dev/null
 fi
 mkdir -p "$RAILYARD_PODMAN_DIR/storage" "$RAILYARD_PODMAN_DIR/run" "$RAILYARD_PODMAN_DIR/tmp"
 cat >"$CONTAINERS_CONF.tmp" <<CONF

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Image build times for the fixture app's rendered Dockerfile, with podman on the
+# debootstrap base image (make e2e's setup), measured with hyperfine:
+#   cold-1   one target (rails) from an empty build cache: the anchor
+#   cold-5   all five targets, one after another, from an empty build cache
+#   warm-5   all five again after a code-only change (app-base's COPY . . and RUN redo)
+# and the ratio cold-5 / cold-1 (target: <= 1.3, since the targets share every layer).
+# Writes bench/results/images.json and prints a Markdown table for docs/PERFORMANCE.md.
+# Usage: bench/images.sh [RUNS]   (default 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+command -v hyperfine >/dev/null || { echo "bench/images.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+scripts/podman/setup.sh >/dev/null 2>&1
+scripts/podman/base-image.sh
+. scripts/podman/env.sh
+base=$(base_image_tag)
+[ -f dist/runtime.cjs ] || node build.mjs
+
+work=$(mktemp -d /tmp/railyard-bench-images.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+npx esbuild scripts/podman/context.ts --bundle --platform=node --format=esm --packages=external \
+  --outfile=.cache/podman/context.mjs --log-level=warning
+node .cache/podman/context.mjs "$work/ctx" "$base"
+
+targets=(rails worker kafka-sending-status kafka-new-document kafka-received-status)
+cat >"$work/build.sh" <<SH
+#!/usr/bin/env bash
+# build.sh TARGET...: podman build of each target in turn, offline.
+set -euo pipefail
+for t in "\$@"; do
+  podman build --quiet --network none --build-arg BASE_IMAGE=$base --target "\$t" --tag "localhost/railyard-bench:\$t" "$work/ctx" >/dev/null
+done
+SH
+cat >"$work/clean.sh" <<SH
+#!/usr/bin/env bash
+# clean.sh: drop the bench images and every cached build layer; keep the base image.
+podman rmi --force \$(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/railyard-bench:') >/dev/null 2>&1 || true
+podman image prune --force >/dev/null
+[ "\$(podman images --all --quiet | sort -u | wc -l)" -le "\$(podman images --quiet | sort -u | wc -l)" ] || { echo "build cache not empty" >&2; exit 1; }
+SH
+cat >"$work/touch-code.sh" <<SH
+#!/usr/bin/env bash
+# touch-code.sh: a code-only change (a new comment line in a controller).
+echo "# bench \$(date +%s%N)" >> "$work/ctx/app/controllers/fixture_controller.rb"
+SH
+chmod +x "$work"/*.sh
+
+mkdir -p bench/results
+# The e2e images are left alone; prune only removes untagged layers, so clean
+# the e2e suite's images too or their layers would keep the cache warm.
+podman rmi --force $(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/railyard-e2e:') >/dev/null 2>&1 || true
+hyperfine --runs "$runs" --export-json "$work/cold.json" --style basic \
+  --prepare "$work/clean.sh" \
+  -n cold-1 "$work/build.sh rails" \
+  -n cold-5 "$work/build.sh ${targets[*]}"
+"$work/build.sh" "${targets[@]}"
+hyperfine --runs "$runs" --export-json "$work/warm.json" --style basic \
+  --prepare "$work/touch-code.sh" \
+  -n warm-5 "$work/build.sh ${targets[*]}"
+
+node - "$work/cold.json" "$work/warm.json" <<'JS'
+const fs = require('fs');
+const results = process.argv.slice(2).flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).results);
+const median = (name) => results.find((r) => r.command === name).median;
+const out = {
+  machine: `${require('os').cpus().length} cores`,
+  runs: results[0].times.length,
+  cold1_s: median('cold-1'), cold5_s: median('cold-5'), warm5_s: median('warm-5'),
+  ratio_cold5_cold1: median('cold-5') / median('cold-1'),
+};
+fs.writeFileSync('bench/results/images.json', JSON.stringify(out, null, 2) + '\n');
+const f = (s) => s.toFixed(2) + ' s';
+console.log(`| build | median | vs cold-1 |\n|---|---|---|`);
+console.log(`| cold-1: rails only, empty cache (anchor) | ${f(out.cold1_s)} | 1.00× |`);
+console.log(`| cold-5: all five targets, empty cache | ${f(out.cold5_s)} | ${out.ratio_cold5_cold1.toFixed(2)}× |`);
+console.log(`| warm-5: all five after a code-only change | ${f(out.warm5_s)} | ${(out.warm5_s / out.cold1_s).toFixed(2)}× |`);
+JS
+podman rmi --force $(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/railyard-bench:') >/dev/null 2>&1 || true

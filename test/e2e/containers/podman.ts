@@ -1,0 +1,45 @@
+// podman, run with the project-local containers.conf and storage.conf (the
+// same ones scripts/podman/setup.sh writes), never the machine's.
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+export const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
+export const PODMAN_DIR = `${ROOT}/.cache/podman`;
+export const podmanEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  CONTAINERS_CONF: `${PODMAN_DIR}/containers.conf`,
+  CONTAINERS_STORAGE_CONF: `${PODMAN_DIR}/storage.conf`,
+};
+
+/** The base image's tag, as scripts/podman/env.sh computes it. */
+export function baseImageTag(): string {
+  return execFileSync('bash', ['-c', '. scripts/podman/env.sh && base_image_tag'], { cwd: ROOT, encoding: 'utf8' }).trim();
+}
+
+/** Throws, naming the fix, unless podman, its config and the base image are in place. */
+export function requirePodman(): string {
+  const fix = 'run `make e2e` (mk/podman.mk installs podman and builds the base image)';
+  if (spawnSync('podman', ['--version']).status !== 0) throw new Error(`podman is not installed: ${fix}`);
+  for (const f of [podmanEnv.CONTAINERS_CONF!, podmanEnv.CONTAINERS_STORAGE_CONF!]) if (!existsSync(f)) throw new Error(`${f} is missing: ${fix}`);
+  const tag = baseImageTag();
+  if (podmanSync(['image', 'exists', tag]).status !== 0) throw new Error(`base image ${tag} is not in ${PODMAN_DIR}/storage: ${fix}`);
+  return tag;
+}
+
+export function podmanSync(args: string[], opts: { input?: string } = {}) {
+  return spawnSync('podman', args, { env: podmanEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
+}
+
+/** Runs podman; rejects with its stderr when it fails. */
+export async function podman(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('podman', args, { env: podmanEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 600_000 });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`podman ${args.slice(0, 2).join(' ')} failed: ${err.message}\n${(err.stderr ?? '').slice(-4000)}`);
+  }
+}
