@@ -82,4 +82,19 @@ describe('test/support/mariadb', () => {
     await db.start();
     expect(await db.query('SELECT COUNT(*) AS n FROM railyard_test.t')).toEqual([{ n: 1 }]);
   });
+
+  it('pause() black-holes it: TCP connects, the handshake never comes; resume() answers again', async () => {
+    db.pause();
+    try {
+      const started = Date.now();
+      await expect(
+        mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, connectTimeout: 1000 }),
+      ).rejects.toThrow(/ETIMEDOUT|timeout/i);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    } finally {
+      db.resume();
+    }
+    const c = await connectAsApp();
+    await c.end();
+  });
 });

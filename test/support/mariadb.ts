@@ -55,6 +55,13 @@ export interface MariaDb {
   stop(): Promise<void>;
   /** SIGKILL, waits for the process to exit. Datadir is kept; start() runs crash recovery. */
   kill(): Promise<void>;
+  /**
+   * SIGSTOP: the kernel still completes TCP handshakes into the listen
+   * backlog, but nothing answers. A black-holed database; resume() undoes it.
+   */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Runs SQL as root over the socket and returns the rows. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** stop() and remove the temp dir. */
@@ -205,9 +212,15 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     }
   };
 
+  let paused = false;
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const proc = child;
     if (!proc) return;
+    // A stopped process would sit on SIGTERM until continued.
+    if (paused) {
+      proc.kill('SIGCONT');
+      paused = false;
+    }
     proc.kill(signal);
     const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
     await exited;
@@ -277,6 +290,15 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     start,
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),
+    pause: () => {
+      if (!child) throw new Error('mariadbd is not running');
+      child.kill('SIGSTOP');
+      paused = true;
+    },
+    resume: () => {
+      child?.kill('SIGCONT');
+      paused = false;
+    },
     query,
     errorLog,
     destroy: async () => {
