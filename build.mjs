@@ -1,5 +1,8 @@
 // Builds the three artifacts with esbuild:
-//   dist/cli.js      the CLI (ESM, Node >= 20; npm dependencies stay in node_modules)
+//   dist/cli.js      the CLI (ESM, Node >= 20). Its small dependencies are bundled in:
+//                    loading yaml/zod/commander from one file instead of ~300 saves
+//                    most of a cold start. esbuild (a native binary) and the
+//                    Kubernetes client (only `deploy` needs it) stay in node_modules.
 //   dist/index.js    the library entry for `import … from "railyard"`
 //   dist/runtime.cjs the in-container runtime: ONE file, no node_modules, Node >= 18
 import { build } from 'esbuild';
@@ -8,7 +11,19 @@ import { existsSync } from 'node:fs';
 const common = { bundle: true, platform: 'node', sourcemap: false, logLevel: 'warning', legalComments: 'none' };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', format: 'esm', target: 'node20', packages: 'external' }),
+  build({
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    // One chunk per command, loaded on demand (see src/cli/main.ts).
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    format: 'esm',
+    target: 'node20',
+    external: ['esbuild', '@kubernetes/client-node', 'mysql2', 'kubernetes-models', '@kubernetes-models/*'],
+    // CommonJS dependencies call require() for Node built-ins.
+    banner: { js: "import { createRequire as __railyardRequire } from 'node:module'; const require = __railyardRequire(import.meta.url);" },
+  }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', format: 'esm', target: 'node20', packages: 'external' }),
   existsSync('src/runtime/main.ts') &&
     build({ ...common, entryPoints: ['src/runtime/main.ts'], outfile: 'dist/runtime.cjs', format: 'cjs', target: 'node18', minify: true, legalComments: 'eof' }),

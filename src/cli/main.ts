@@ -1,11 +1,23 @@
 // The railyard CLI: a thin layer over src/config, src/render, src/check and src/deploy.
 // Each command lives in src/cli/commands/<name>.ts and exports `register(program)`.
+//
+// Only the command being run is loaded (each is its own esbuild chunk): `check`
+// pulls in kubernetes-models' schemas and `deploy` the Kubernetes client, and a
+// cold `synth` must not pay for either. `--help` with no command loads them all.
 import { Command } from 'commander';
-import { register as registerSynth } from './commands/synth.js';
-import { register as registerSchema } from './commands/schema.js';
-import { register as registerRun } from './commands/run.js';
-import { register as registerCheck } from './commands/check.js';
 import { exitCodes } from './output.js';
+
+type CommandModule = { register(program: Command): void };
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  synth: () => import('./commands/synth.js'),
+  check: () => import('./commands/check.js'),
+  run: () => import('./commands/run.js'),
+  deploy: () => import('./commands/deploy.js'),
+  history: () => import('./commands/history.js'),
+  rollback: () => import('./commands/rollback.js'),
+  schema: () => import('./commands/schema.js'),
+};
 
 const program = new Command()
   .name('railyard')
@@ -20,10 +32,9 @@ const program = new Command()
     process.exit(exitCodes.usage);
   });
 
-registerSynth(program);
-registerSchema(program);
-registerRun(program);
-registerCheck(program);
+const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const names = first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+for (const mod of await Promise.all(names.map((n) => COMMANDS[n]!()))) mod.register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`railyard: ${(err as Error).message ?? String(err)}\n`);

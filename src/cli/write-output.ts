@@ -1,6 +1,8 @@
 // Writing rendered files: all or nothing per file, never a half-written one,
 // and files railyard wrote last time but no longer renders are removed.
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
+// Synchronous on purpose: a short-lived CLI writing thousands of small files
+// spent most of its time waiting on promise round-trips (bench/synth.sh).
+import { mkdirSync as mkdir, mkdtempSync as mkdtemp, readFileSync, renameSync as rename, rmSync as rm, writeFileSync as writeFile, chmodSync as chmod } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { RenderedFile } from '../render/files.js';
 
@@ -15,7 +17,7 @@ export interface WriteResult {
 
 async function readIndex(outDir: string): Promise<string[]> {
   try {
-    const parsed: unknown = JSON.parse(await readFile(join(outDir, INDEX_FILE), 'utf8'));
+    const parsed: unknown = JSON.parse(readFileSync(join(outDir, INDEX_FILE), 'utf8'));
     return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === 'string') : [];
   } catch {
     return [];
@@ -26,9 +28,9 @@ function indexFile(files: readonly RenderedFile[]): RenderedFile {
   return { path: INDEX_FILE, content: JSON.stringify(files.map((f) => f.path).sort(), null, 2) + '\n' };
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
+function readIfExists(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
@@ -46,37 +48,37 @@ function assertInside(outDir: string, rel: string): void {
 export async function writeFilesAtomically(outDir: string, files: readonly RenderedFile[]): Promise<WriteResult> {
   const all = [...files, indexFile(files)];
   for (const f of all) assertInside(outDir, f.path);
-  await mkdir(outDir, { recursive: true });
+  mkdir(outDir, { recursive: true });
   const previous = await readIndex(outDir);
-  const stage = await mkdtemp(join(outDir, '.railyard-tmp-'));
+  const stage = mkdtemp(join(outDir, '.railyard-tmp-'));
   const result: WriteResult = { written: [], unchanged: [], removed: [] };
   try {
     const changed: RenderedFile[] = [];
     for (const f of all) {
-      if ((await readIfExists(join(outDir, f.path))) === f.content) {
+      if ((readIfExists(join(outDir, f.path))) === f.content) {
         if (f.path !== INDEX_FILE) result.unchanged.push(f.path);
         continue;
       }
       const staged = join(stage, f.path);
-      await mkdir(dirname(staged), { recursive: true });
-      await writeFile(staged, f.content);
-      await chmod(staged, f.mode ?? 0o644);
+      mkdir(dirname(staged), { recursive: true });
+      writeFile(staged, f.content);
+      chmod(staged, f.mode ?? 0o644);
       changed.push(f);
     }
     for (const f of changed) {
-      await mkdir(dirname(join(outDir, f.path)), { recursive: true });
-      await rename(join(stage, f.path), join(outDir, f.path));
+      mkdir(dirname(join(outDir, f.path)), { recursive: true });
+      rename(join(stage, f.path), join(outDir, f.path));
       if (f.path !== INDEX_FILE) result.written.push(f.path);
     }
     const current = new Set(all.map((f) => f.path));
     for (const old of previous) {
       if (current.has(old)) continue;
       assertInside(outDir, old);
-      await rm(join(outDir, old), { force: true });
+      rm(join(outDir, old), { force: true });
       result.removed.push(old);
     }
   } finally {
-    await rm(stage, { recursive: true, force: true });
+    rm(stage, { recursive: true, force: true });
   }
   return result;
 }
@@ -85,7 +87,7 @@ export async function writeFilesAtomically(outDir: string, files: readonly Rende
 export async function findStaleFiles(outDir: string, files: readonly RenderedFile[]): Promise<{ stale: string[]; missing: string[]; extra: string[] }> {
   const out = { stale: [] as string[], missing: [] as string[], extra: [] as string[] };
   for (const f of files) {
-    const existing = await readIfExists(join(outDir, f.path));
+    const existing = readIfExists(join(outDir, f.path));
     if (existing === undefined) out.missing.push(f.path);
     else if (existing !== f.content) out.stale.push(f.path);
   }
