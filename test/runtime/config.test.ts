@@ -122,6 +122,14 @@ describe('env validation (property over generated env sets)', () => {
         expect(r.invalid.some((p) => p.var === 'HEALTH_PORT')).toBe(portBad);
         expect(r.config === undefined).toBe(expected.size > 0 || poolsBad || portBad);
 
+        if (r.config) {
+          // Property 9 is the Rails controller's: the runtime never serves health
+          // for the web tier (no port to shadow /health/liveness) and never
+          // gates the web process on the database.
+          if (g.kind === 'server') expect([r.config.healthPort, r.config.db]).toEqual([undefined, undefined]);
+          else expect(r.config.healthPort).toBe(g.HEALTH_PORT === undefined ? undefined : Number(g.HEALTH_PORT));
+          if (g.kind === 'worker-primary') expect(r.config.db).toBeDefined();
+        }
         const line = configErrorRecord({ process_target: g.kind, pod_name: 'p', namespace: 'n' }, r);
         const rec = JSON.parse(line);
         for (const m of expected) expect(rec.message).toContain(m);

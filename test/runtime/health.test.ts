@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthResponse, readyResponse, type ChildState } from '../../src/runtime/health.js';
+import { healthResponse, type ChildState } from '../../src/runtime/health.js';
 import { freePort } from '../support/mariadb.js';
 import { NODE, assertLogLines, baseEnv, httpGet, program, sleep, startRuntime, type Running } from './support.js';
 
@@ -195,7 +195,7 @@ const childState: fc.Arbitrary<ChildState> = fc.record({
 });
 const dbState = fc.oneof(fc.constant(undefined), fc.constant('timeout' as const), fc.record({ ok: fc.boolean(), error: fc.option(fc.string(), { nil: undefined }), at: fc.constant(0) }));
 
-describe('health decisions (properties 8 and 9 over generated states)', () => {
+describe('health decisions (over generated states)', () => {
   it('/health is 503 exactly when a pool is down, a slot crash-loops, the DB fails or racecar is stale', () => {
     fc.assert(
       fc.property(fc.constantFrom('worker', 'consumer') as fc.Arbitrary<'worker' | 'consumer'>, fc.array(childState, { minLength: 1, maxLength: 6 }), dbState, fc.option(fc.boolean(), { nil: undefined }), (kind, children, db, live) => {
@@ -213,12 +213,4 @@ describe('health decisions (properties 8 and 9 over generated states)', () => {
     );
   });
 
-  it('/ready depends on SIGTERM alone, never on the database (the runtime\'s side of property 9)', () => {
-    fc.assert(
-      fc.property(fc.boolean(), dbState, (terminating) => {
-        expect(readyResponse(id, terminating, new Date(0)).code).toBe(terminating ? 503 : 200);
-      }),
-      { numRuns: 100 },
-    );
-  });
 });
