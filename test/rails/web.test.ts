@@ -1,0 +1,151 @@
+// The web tier on a real Rails 6.1 app with the files renderRailsFiles()
+// renders, against a real MariaDB: Puma on its own, then under
+// `railyard run web -- bundle exec puma …`.
+//   - liveness answers 200 with the database stopped or black-holed;
+//     readiness answers 503 with JSON then, and 200 again once it is back
+//     (design property 9);
+//   - every line on stdout is a JSON object with timestamp, level,
+//     process_target, pod_name, namespace and message (properties 4, 5);
+//   - the database password appears nowhere in the output (property 6);
+//   - SIGTERM ends Puma cleanly: exit 0.
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readinessTimeoutSeconds } from '../../src/render/rails/index.ts';
+import { freePort, startMariaDb, type MariaDb } from '../support/mariadb.ts';
+import { RUNTIME, httpGet, parseJsonLines, prepareRailsApp, startProc, waitFor, type Proc, type RailsApp } from './fixture-app.ts';
+
+const POD = 'rails-server-7d9f-abcde';
+// A cold Rails boot on a busy 2-core machine; generous, but bounded.
+const BOOT_TIMEOUT_MS = 90_000;
+
+let db: MariaDb;
+let rails: RailsApp;
+const running: Proc[] = [];
+
+beforeAll(async () => {
+  db = await startMariaDb();
+  rails = await prepareRailsApp(db, { processTarget: 'server', podName: POD });
+  await rails.rake(['db:migrate']);
+}, 180_000);
+
+afterAll(async () => {
+  for (const p of running) await p.killHard();
+  db?.resume();
+  await db?.destroy();
+  rails?.cleanup();
+});
+
+async function boot(command: string, args: string[], processTarget: string): Promise<{ proc: Proc; base: string; bootMs: number }> {
+  const port = await freePort();
+  const started = Date.now();
+  const proc = startProc(command, args, { cwd: rails.dir, env: rails.env({ PORT: String(port), PROCESS_TARGET: processTarget }) });
+  running.push(proc);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'liveness 200 after boot',
+    async () => {
+      if (proc.exited()) throw new Error(`exited during boot: ${proc.stderr().slice(-2000)}`);
+      return (await httpGet(`${base}/health/liveness`, 2000)).status === 200 || undefined;
+    },
+    BOOT_TIMEOUT_MS,
+    200,
+  );
+  return { proc, base, bootMs: Date.now() - started };
+}
+
+/** The probe sequence both ways of running Puma must pass. */
+async function probeThroughOutages(base: string, processTarget: string): Promise<void> {
+  const ready = await httpGet(`${base}/health/readiness`);
+  expect(ready.status).toBe(200);
+  expect(ready.json).toMatchObject({ status: 'ready', process_target: processTarget, pod_name: POD, namespace: 'ns-test' });
+  expect(new Date(ready.json.timestamp as string).toISOString()).toBe(ready.json.timestamp);
+
+  expect((await httpGet(`${base}/fixture/log`)).status).toBe(200);
+
+  // Database stopped: connection refused.
+  await db.stop();
+  try {
+    const live = await httpGet(`${base}/health/liveness`);
+    expect(live.status).toBe(200);
+    expect(live.json).toMatchObject({ status: 'alive', process_target: processTarget, pod_name: POD, namespace: 'ns-test' });
+    const notReady = await httpGet(`${base}/health/readiness`);
+    expect(notReady.status).toBe(503);
+    expect(notReady.json).toMatchObject({ status: 'not_ready', process_target: processTarget, pod_name: POD, namespace: 'ns-test' });
+    expect(notReady.json.error).toMatch(/Can't connect|ConnectionError|Connection refused/);
+    expect(notReady.body).not.toContain(db.password);
+    expect(notReady.ms).toBeLessThan(3000);
+  } finally {
+    await db.start();
+  }
+  // Back without a restart: each probe connects anew.
+  await waitFor('readiness 200 after the database restarts', async () => (await httpGet(`${base}/health/readiness`)).status === 200 || undefined, 15_000);
+
+  // Database black-holed: TCP accepted, no answer. Readiness gives up in
+  // time (connect + query each bounded by READINESS_TIMEOUT); liveness
+  // does not wait at all.
+  const bound = (2 * readinessTimeoutSeconds(rails.app) + 1) * 1000;
+  db.pause();
+  try {
+    const live = await httpGet(`${base}/health/liveness`);
+    expect(live.status).toBe(200);
+    expect(live.ms).toBeLessThan(1000);
+    const notReady = await httpGet(`${base}/health/readiness`, 10_000);
+    expect(notReady.status).toBe(503);
+    expect(notReady.json).toMatchObject({ status: 'not_ready' });
+    expect(notReady.ms).toBeLessThan(bound);
+  } finally {
+    db.resume();
+  }
+  await waitFor('readiness 200 after the database answers again', async () => (await httpGet(`${base}/health/readiness`)).status === 200 || undefined, 15_000);
+}
+
+function checkLogs(proc: Proc, processTarget: string): Record<string, unknown>[] {
+  const entries = parseJsonLines(proc.lines);
+  for (const e of entries) expect(e).toMatchObject({ pod_name: POD, namespace: 'ns-test', process_target: processTarget });
+  // Puma's own lines (config/puma.rb's log_formatter)…
+  expect(entries.some((e) => String(e.message).includes('Puma starting in single mode'))).toBe(true);
+  // …one lograge line per request, with its status…
+  const requests = entries.filter((e) => e.path === '/health/readiness');
+  expect(requests.map((e) => e.status)).toEqual(expect.arrayContaining([200, 503]));
+  for (const r of requests) expect(r).toMatchObject({ method: 'GET', controller: 'HealthController', action: 'readiness', level: 'info' });
+  // …and what the app logs itself, tags kept as a field.
+  expect(entries.find((e) => e.message === 'plain message with "quotes" and a\nsecond line')).toMatchObject({ level: 'info' });
+  expect(entries.find((e) => e.message === 'tagged message')).toMatchObject({ level: 'warn', tags: [expect.any(String), 'fixture-tag'] });
+  expect(entries.find((e) => e.message === 'RuntimeError: an exception object')).toMatchObject({ level: 'error', error_class: 'RuntimeError' });
+  expect(proc.lines.join('\n')).not.toContain(db.password);
+  expect(proc.stderr()).not.toContain(db.password);
+  return entries;
+}
+
+describe('Puma with the rendered Rails files', () => {
+  it('liveness stays 200 through database outages, readiness follows the database; JSON logs; SIGTERM exits 0', async () => {
+    const { proc, base, bootMs } = await boot('bundle', ['exec', 'puma', '-C', 'config/puma.rb'], 'server');
+    console.log(`[timing] puma boot to first liveness 200: ${bootMs} ms`);
+    await probeThroughOutages(base, 'server');
+
+    const stopStarted = Date.now();
+    proc.child.kill('SIGTERM');
+    const exit = await proc.exit;
+    console.log(`[timing] puma SIGTERM to exit: ${Date.now() - stopStarted} ms`);
+    expect(exit).toEqual({ code: 0, signal: null });
+    checkLogs(proc, 'server');
+    // Nothing but JSON on stdout, and the runtime was not there to wrap it.
+    expect(proc.lines.every((l) => !l.includes('"stream"'))).toBe(true);
+  }, 240_000);
+});
+
+describe('railyard run web -- bundle exec puma', () => {
+  it('keeps liveness 200 with the database down while readiness is 503; every stdout line is JSON; SIGTERM exits 0', async () => {
+    expect(existsSync(RUNTIME), `${RUNTIME} is missing: run \`npm run build\` (make test does)`).toBe(true);
+    // In the Deployment the target argument and PROCESS_TARGET agree.
+    const { proc, base, bootMs } = await boot('node', [RUNTIME, 'run', 'web', '--', 'bundle', 'exec', 'puma', '-C', 'config/puma.rb'], 'web');
+    console.log(`[timing] railyard run web: boot to first liveness 200: ${bootMs} ms`);
+    await probeThroughOutages(base, 'web');
+
+    proc.child.kill('SIGTERM');
+    expect(await proc.exit).toEqual({ code: 0, signal: null });
+    const entries = checkLogs(proc, 'web');
+    // Puma's stderr lines come through the runtime as JSON too.
+    expect(entries.some((e) => e.stream === 'stderr' || e.stream === 'runtime')).toBe(true);
+  }, 240_000);
+});
