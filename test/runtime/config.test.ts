@@ -1,5 +1,6 @@
 // Env validation (one JSON error line, exit 1, nothing started) and the
 // pure parts of the configuration: kinds, pool plans, command variables.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,9 @@ describe('pool plans', () => {
 // ---------------------------------------------------------------- env sets
 
 const SECRET_NAMES = ['DATABASE_PASSWORD', 'RAILS_MASTER_KEY', 'AWS_SECRET_ACCESS_KEY', 'VALKEY_PASSWORD', 'RACECAR_SASL_PASSWORD', 'LOGZIO_TOKEN'];
-const envValue = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }).filter((s) => !s.includes('\0'));
+// "§" marks generated values: an error line never contains it unless a value leaked
+// (an unmarked value such as "name" would match the field pod_name by chance).
+const envValue = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }).filter((s) => !s.includes('\0')).map((s) => `§${s}`);
 
 /** A generated env: some of the vars a kind needs, some secrets, some noise. */
 const envSet = fc.record({
@@ -134,7 +137,7 @@ describe('env validation (property over generated env sets)', () => {
         const rec = JSON.parse(line);
         for (const m of expected) expect(rec.message).toContain(m);
         // No value: not of a secret, not of anything else the env holds.
-        for (const v of Object.values(g.secrets)) if (v.length >= 4) expect(line.includes(v) || line.includes(JSON.stringify(v).slice(1, -1))).toBe(false);
+        expect(line).not.toContain('§');
       }),
       RUNS,
     );
@@ -165,12 +168,16 @@ describe('bad env as a real process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'railyard-env-'));
     const marker = join(dir, 'started');
     const env = { PATH: process.env.PATH!, DATABASE_PASSWORD: 'sekret-value-1', REPORT_FILE: marker };
-    // The 100 ms budget is measured inside: from the runtime's first line of
-    // code to exit would need instrumenting the bundle, so the wall clock from
-    // spawn to exit (Node's own start-up included) is what is asserted, best of 3
-    // to keep a busy CI machine from failing it by scheduling alone.
+    // The budget is the runtime's: bundle load, validation, the error line and
+    // exit. Node's own start-up is not, so an empty `node -e ""` is timed beside
+    // it and subtracted (best of 5 each: a busy CI machine must not fail it by
+    // scheduling alone).
     const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    const bare: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b0 = performance.now();
+      await new Promise((r) => spawn(NODE, ['-e', ''], { stdio: 'ignore' }).on('close', r));
+      bare.push(performance.now() - b0);
       const t0 = performance.now();
       const rt = await startRuntime(['worker-primary', '--', NODE, program('signals.cjs')], env);
       const { code } = await rt.exited;
@@ -183,7 +190,7 @@ describe('bad env as a real process', () => {
       expect(rt.raw[0]).not.toContain('sekret');
     }
     expect(existsSync(marker)).toBe(false);
-    expect(Math.min(...times)).toBeLessThan(100);
+    expect(Math.min(...times) - Math.min(...bare)).toBeLessThan(100);
   });
 
   it('a web target without a command is a usage error (exit 2)', async () => {
