@@ -49,5 +49,5 @@ clean:
 .PHONY: golden
 golden: build ## re-render the golden files and the JSON Schema after an intended change
 	node bin/railyard.js schema --output schema/railyard.schema.json
-	node bin/railyard.js synth examples/storecove --out test/golden/storecove --image-tag golden0000000 --quiet
-	node bin/railyard.js synth examples/storecove-gateway --out test/golden/storecove-gateway --image-tag golden0000000 --quiet
+	node bin/railyard.js synth examples/storecove --out test/golden/storecove --image-tag golden0000000 --quiet --no-runtime
+	node bin/railyard.js synth examples/storecove-gateway --out test/golden/storecove-gateway --image-tag golden0000000 --quiet --no-runtime

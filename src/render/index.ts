@@ -4,11 +4,14 @@ import type { RenderedFile } from './files.js';
 import { renderManifests, type ManifestFile } from './kubernetes/index.js';
 import { GENERATED_HEADER, stringifyManifests } from './yaml.js';
 import { validateImageTag } from './image.js';
+import { renderRailsFiles } from './rails/index.js';
+import { renderDocker } from './docker/index.js';
+import { renderWorkflow } from './workflow/index.js';
 
 export interface SynthOptions {
   imageTag: string;
   allowLatest?: boolean;
-  /** How the config is named in generated headers, relative to the output folder's repo. */
+  /** The config's path relative to the output folder (the app's repository root), for headers and the workflow. */
   source: string;
 }
 
@@ -21,7 +24,12 @@ export function synthesize(app: App, opts: SynthOptions): Synthesis {
   validateImageTag(opts.imageTag, { allowLatest: opts.allowLatest });
   const manifests = renderManifests(app, { imageTag: opts.imageTag });
   const header = GENERATED_HEADER(opts.source);
-  const files: RenderedFile[] = manifests.map((m) => ({ path: m.path, content: stringifyManifests(m.objects, header) }));
+  const files: RenderedFile[] = [
+    ...manifests.map((m) => ({ path: m.path, content: stringifyManifests(m.objects, header) })),
+    ...renderRailsFiles(app),
+    ...renderDocker(app),
+    ...renderWorkflow(app, { configPath: opts.source }),
+  ];
   return { manifests, files: sortFiles(files) };
 }
 

@@ -5,7 +5,7 @@ import { DESIGN } from '../fixtures/design-tables.js';
 
 const queueName = fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/);
 const pool: fc.Arbitrary<Pool> = fc.record({
-  queues: fc.oneof({ weight: 1, arbitrary: fc.constant(['*']) }, { weight: 5, arbitrary: fc.uniqueArray(queueName, { minLength: 1, maxLength: 6 }) }),
+  queues: fc.oneof({ weight: 1, arbitrary: fc.constant<string[]>(['*']) }, { weight: 5, arbitrary: fc.uniqueArray(queueName, { minLength: 1, maxLength: 6 }) }),
   count: fc.integer({ min: 1, max: 256 }),
 });
 

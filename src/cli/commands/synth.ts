@@ -7,6 +7,8 @@ import { ImageTagError } from '../../render/image.js';
 import { formatTable, summarize } from '../../render/summary.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
 import { findStaleFiles, writeFilesAtomically } from '../write-output.js';
+import { readRuntimeBundle } from '../runtime-bundle.js';
+import { RUNTIME_BUNDLE_PATH } from '../../render/docker/index.js';
 
 interface SynthFlags {
   out: string;
@@ -15,6 +17,7 @@ interface SynthFlags {
   check?: boolean;
   format: 'text' | 'json';
   quiet?: boolean;
+  runtime: boolean;
 }
 
 export function register(program: Command): void {
@@ -28,6 +31,7 @@ export function register(program: Command): void {
     .option('--check', 'write nothing; exit 1 if the files in --out differ from what would be rendered')
     .option('--format <format>', 'text or json', 'text')
     .option('-q, --quiet', 'print nothing but errors')
+    .option('--no-runtime', `do not copy the runtime bundle to ${RUNTIME_BUNDLE_PATH} (the Dockerfile needs it to build)`)
     .addHelpText(
       'after',
       `
@@ -53,6 +57,7 @@ Example:
         }
         throw err;
       }
+      if (flags.runtime) synthesis.files.push({ path: RUNTIME_BUNDLE_PATH, content: readRuntimeBundle() });
       const c = colours(process.stdout);
 
       if (flags.check) {
