@@ -6,6 +6,7 @@ import storecove from '../storecove/railyard.config.ts';
 export default defineApp({
   ...storecove,
   $schema: '../../schema/railyard.schema.json',
+  checks: { ignore: storecove.checks!.ignore!.filter((i) => i.rule !== 'ingress-nginx-retired') },
   routing: {
     kind: 'gateway',
     clusterIssuer: 'letsencrypt-prod',

@@ -258,4 +258,11 @@ export default defineApp({
   migrate: { command: ['bundle', 'exec', 'rails', 'db:migrate'], timeoutSeconds: 900 },
   rollbar: { environment: 'production', tokenSecret: 'ROLLBAR_ACCESS_TOKEN' },
   budgets: { processRssMiB: 300 },
+  checks: {
+    ignore: [
+      { rule: 'base-image-eol', object: 'Dockerfile/base', reason: 'the document keeps ubuntu:focal with RVM; moving to a supported base (noble, bookworm) is a separate migration of the build stack' },
+      { rule: 'ingress-nginx-retired', object: 'Ingress/storecove-app-ingress', reason: 'OVH clusters run ingress-nginx today; examples/storecove-gateway is the Gateway API route to move to' },
+      { rule: 'ingress-nginx-retired', object: 'Ingress/storecove-api-ingress', reason: 'OVH clusters run ingress-nginx today; examples/storecove-gateway is the Gateway API route to move to' },
+    ],
+  },
 });

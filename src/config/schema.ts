@@ -358,6 +358,24 @@ export const App = z
       })
       .strict()
       .optional(),
+    /** Findings of `railyard check` the app accepts, each with its reason (listed as silenced, never hidden). */
+    checks: z
+      .object({
+        ignore: z
+          .array(
+            z
+              .object({
+                rule: z.string().min(1),
+                /** `Kind/name` (e.g. `Ingress/storecove-app-ingress`, `Dockerfile/base`); all objects when absent. */
+                object: z.string().regex(/^[A-Za-z]+\/[-a-z0-9.]+$/, 'must be Kind/name').optional(),
+                reason: z.string().min(10, 'say why (at least 10 characters)'),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ ignore: [] }),
     budgets: z
       .object({
         /** Estimated RSS of one Rails process (a production monolith after boot). */

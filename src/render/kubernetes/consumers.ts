@@ -36,7 +36,7 @@ export function renderConsumer(app: App, consumer: Consumer, tag: string) {
     resources: consumer.resources,
     ports: [{ name: 'health', containerPort: consumer.healthPort }],
     livenessProbe: httpProbe(consumer.probe, consumer.healthPort),
-    readinessProbe: { httpGet: { path: '/ready', port: consumer.healthPort }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: '/ready', port: consumer.healthPort }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
   });
   return renderBackend(app, {
     name: consumer.name,

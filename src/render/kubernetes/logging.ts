@@ -9,7 +9,7 @@ import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { createHash } from 'node:crypto';
-import { objectLabels } from './pod.js';
+import { IGNORE_ANNOTATION, objectLabels } from './pod.js';
 
 type FluentBitConfig = z.output<typeof FluentBit>;
 
@@ -119,7 +119,10 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
   const daemonSet: IDaemonSet = {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
-    metadata: meta(FLUENT_BIT),
+    metadata: {
+      ...meta(FLUENT_BIT),
+      annotations: { [IGNORE_ANNOTATION]: 'run-as-root: reads the root-owned, mode 0640 log files under /var/log/pods; every capability is dropped and the root filesystem is read-only' },
+    },
     spec: {
       selector: { matchLabels: selector },
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
@@ -141,7 +144,9 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
               imagePullPolicy: 'IfNotPresent',
               env: [{ name: fb.logzio.tokenSecret.key, valueFrom: { secretKeyRef: { name: fb.logzio.tokenSecret.name, key: fb.logzio.tokenSecret.key } } }],
               ports: [{ name: 'http-metrics', containerPort: 2020, protocol: 'TCP' }],
-              livenessProbe: { httpGet: { path: '/api/v1/health', port: 2020 }, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 5 },
+              // `/` answers while the process runs; /api/v1/health turns unhealthy on
+              // output errors, which should stop traffic-less readiness, not restart the pod.
+              livenessProbe: { httpGet: { path: '/', port: 2020 }, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 5 },
               readinessProbe: { httpGet: { path: '/api/v1/health', port: 2020 }, periodSeconds: 10, timeoutSeconds: 5 },
               resources: { requests: { ...fb.resources.requests }, limits: { ...fb.resources.limits } },
               securityContext: { privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },

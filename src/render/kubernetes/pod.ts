@@ -6,6 +6,8 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 
 export const MANAGED_BY = 'railyard';
+/** `railyard check` skips a rule on an object carrying `RULE: reason` here. */
+export const IGNORE_ANNOTATION = 'railyard.dev/ignore';
 
 /** Which of a secret's users an app component is. The migration Job reads what the web tier reads. */
 export type AppRole = Exclude<SecretUser, 'logging' | 'ci'>;

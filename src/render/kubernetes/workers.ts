@@ -30,7 +30,7 @@ export function renderWorker(app: App, worker: Worker, tag: string) {
     ports: [{ name: 'health', containerPort: worker.healthPort }],
     livenessProbe: httpProbe(worker.probe, worker.healthPort),
     // /ready turns 503 the moment SIGTERM arrives; it also gates rollouts on the runtime being up.
-    readinessProbe: { httpGet: { path: '/ready', port: worker.healthPort }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: '/ready', port: worker.healthPort }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
   });
   return renderBackend(app, {
     name: worker.name,
