@@ -158,6 +158,7 @@ describe('loaders', () => {
     const gw = await loadConfig('examples/storecove-gateway');
     expect(base.app.routing?.kind).toBe('ingress');
     expect(gw.app.routing?.kind).toBe('gateway');
-    expect({ ...gw.app, routing: undefined }).toEqual({ ...base.app, routing: undefined });
+    expect({ ...gw.app, routing: undefined, checks: undefined }).toEqual({ ...base.app, routing: undefined, checks: undefined });
+    expect(gw.app.checks.ignore.map((i) => i.rule)).not.toContain('ingress-nginx-retired');
   });
 });
