@@ -3,7 +3,7 @@
 // Synchronous on purpose: a short-lived CLI writing thousands of small files
 // spent most of its time waiting on promise round-trips (bench/synth.sh).
 import { mkdirSync as mkdir, mkdtempSync as mkdtemp, readFileSync, renameSync as rename, rmSync as rm, writeFileSync as writeFile, chmodSync as chmod } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { RenderedFile } from '../render/files.js';
 
 /** The list of files railyard wrote into an output folder, so a rerun can remove the ones it dropped. */
@@ -94,4 +94,16 @@ export async function findStaleFiles(outDir: string, files: readonly RenderedFil
   const current = new Set(files.map((f) => f.path));
   for (const old of await readIndex(outDir)) if (!current.has(old)) out.extra.push(old);
   return out;
+}
+
+/** One file, written to a temp name beside it and renamed over it. */
+export function writeFileAtomically(path: string, content: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.railyard-tmp-${process.pid}`);
+  mkdir(dirname(path), { recursive: true });
+  try {
+    writeFile(tmp, content);
+    rename(tmp, path);
+  } finally {
+    rm(tmp, { force: true });
+  }
 }

@@ -1,8 +1,7 @@
 // `railyard schema`: print (or write) the JSON Schema of railyard.config.yaml/.json.
 import type { Command } from 'commander';
 import { appJsonSchema } from '../../config/json-schema.js';
-import { writeFilesAtomically } from '../write-output.js';
-import { dirname, basename } from 'node:path';
+import { writeFileAtomically } from '../write-output.js';
 
 export function register(program: Command): void {
   program
@@ -15,6 +14,6 @@ export function register(program: Command): void {
         process.stdout.write(text);
         return;
       }
-      await writeFilesAtomically(dirname(flags.output), [{ path: basename(flags.output), content: text }]);
+      writeFileAtomically(flags.output, text);
     });
 }
