@@ -13,9 +13,6 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   synth: () => import('./commands/synth.js'),
   check: () => import('./commands/check.js'),
   run: () => import('./commands/run.js'),
-  deploy: () => import('./commands/deploy.js'),
-  history: () => import('./commands/history.js'),
-  rollback: () => import('./commands/rollback.js'),
   schema: () => import('./commands/schema.js'),
 };
 
