@@ -85,6 +85,11 @@ const CASES: Record<string, Case> = {
     fires: (o) => void (web(o).livenessProbe.httpGet.port = 'htp'),
     passes: (o) => void (web(o).livenessProbe.httpGet.port = 3000),
   },
+  'job-restart-policy': {
+    fires: (o) => void delete podSpec(o, 'CronJob', 'report').restartPolicy,
+    passes: (o) => void (podSpec(o, 'CronJob', 'report').restartPolicy = 'OnFailure'),
+    says: 'unset',
+  },
   // ---------------------------------------------------------------- consistency
   'secret-ref-missing': {
     fires: (o) => void (web(o).envFrom[0].secretRef.name = 'app-secrets-v2'),
@@ -288,6 +293,14 @@ describe('coverage', () => {
     const ids = RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(Object.keys(CASES).sort()).toEqual([...ids].sort());
+  });
+});
+
+describe('docs/CHECKS.md', () => {
+  it('has a row for every rule with its family and severity', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync('docs/CHECKS.md', 'utf8');
+    for (const r of RULES) expect(doc, r.id).toContain(`| \`${r.id}\` | ${r.family} | ${r.severity} |`);
   });
 });
 

@@ -366,7 +366,7 @@ export const selectorMatchesTemplate: Rule = {
   severity: 'error',
   why: "The API server refuses a workload whose selector does not match its own pod template's labels.",
   fix: 'Make every spec.selector.matchLabels entry appear, with the same value, in spec.template.metadata.labels.',
-  peers: {},
+  peers: { kubeScore: 'deployment-pod-selector-labels-match-template-metadata-labels', kubeLinter: 'mismatching-selector' },
   check: ({ objects }) => {
     const out: RawFinding[] = [];
     for (const o of objects) {
@@ -413,7 +413,7 @@ export const envNames: Rule = {
   severity: 'error',
   why: 'Env names have a fixed syntax, and a name set twice makes server-side apply fail (env is a map keyed by name); kubectl apply only hides the first value.',
   fix: 'Set each env var once per container, with a name of letters, digits, "_", "-" and ".".',
-  peers: { kubeLinter: 'duplicate-env-var' },
+  peers: { kubeScore: 'environment-variable-key-duplication', kubeLinter: 'duplicate-env-var' },
   check: ({ objects }) => {
     const out: RawFinding[] = [];
     for (const t of podTemplates(objects)) {
@@ -460,7 +460,26 @@ export const probePorts: Rule = {
   },
 };
 
-export const apiserverRules: Rule[] = [objectName, cronJobNameLength, labels, portNames, quantities, cronSchedule, selectorMatchesTemplate, containerNames, envNames, probePorts];
+export const jobRestartPolicy: Rule = {
+  id: 'job-restart-policy',
+  family: 'apiserver',
+  severity: 'error',
+  why: 'A Job\'s pods must say restartPolicy OnFailure or Never; the default, Always, is refused for Jobs and CronJobs.',
+  fix: 'Set restartPolicy: Never (retries then come from backoffLimit) or OnFailure.',
+  peers: { kubeScore: 'cronjob-restartpolicy' },
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const o of objects.filter((x) => x.kind === 'Job' || x.kind === 'CronJob')) {
+      const t = podTemplateOf(o);
+      if (!t) continue;
+      const policy = t.spec.restartPolicy;
+      if (policy !== 'OnFailure' && policy !== 'Never') out.push({ object: o, path: `${t.path}.restartPolicy`, message: policy === undefined ? 'restartPolicy is unset (Always), which Jobs refuse' : `restartPolicy ${String(policy)} is refused for Jobs` });
+    }
+    return out;
+  },
+};
+
+export const apiserverRules: Rule[] = [jobRestartPolicy, objectName, cronJobNameLength, labels, portNames, quantities, cronSchedule, selectorMatchesTemplate, containerNames, envNames, probePorts];
 
 /** For callers that validate one object (the renderer's tests). */
 export function apiserverProblems(obj: K8sObject): { rule: string; path: string; message: string }[] {

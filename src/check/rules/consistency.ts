@@ -274,7 +274,7 @@ export const targetMissing: Rule = {
   severity: 'error',
   why: 'An Ingress or HTTPRoute backend, or an HPA scale target, that does not exist routes nothing and scales nothing.',
   fix: 'Point the backend at an existing Service and one of its ports, and the HPA at an existing workload.',
-  peers: { kubeScore: 'ingress-targets-service, horizontalpodautoscaler-has-target', kubeLinter: 'dangling-ingress, dangling-hpa' },
+  peers: { kubeScore: 'ingress-targets-service, horizontalpodautoscaler-has-target', kubeLinter: 'dangling-ingress, dangling-horizontalpodautoscaler' },
   check: (ctx) => {
     const out: RawFinding[] = [];
     for (const t of targetRefs(ctx)) {

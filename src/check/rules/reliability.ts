@@ -11,7 +11,7 @@ export const resources: Rule = {
   severity: 'warning',
   why: 'Without requests the scheduler packs pods blindly; without a memory limit one leaking process takes the node\'s memory from its neighbours.',
   fix: 'Set cpu and memory requests and limits on every container.',
-  peers: { kubeScore: 'container-resources', kubeLinter: 'unset-cpu-requirements, unset-memory-requirements', polaris: 'cpuRequestsMissing, memoryLimitsMissing' },
+  peers: { kubeScore: 'container-resources', kubeLinter: 'unset-cpu-requirements, unset-memory-requirements', polaris: 'cpuRequestsMissing, cpuLimitsMissing, memoryRequestsMissing, memoryLimitsMissing' },
   check: ({ objects }) => {
     const out: RawFinding[] = [];
     for (const t of podTemplates(objects)) {
@@ -37,12 +37,13 @@ export const pdb: Rule = {
   severity: 'warning',
   why: 'Without a PodDisruptionBudget a node drain may evict every replica at once; the replicas only help if some stay up.',
   fix: 'Add a PodDisruptionBudget (maxUnavailable: 1) selecting the pods.',
-  peers: { kubeScore: 'deployment-has-poddisruptionbudget, statefulset-has-poddisruptionbudget', kubeLinter: 'no-pod-disruption-budget' },
+  peers: { kubeScore: 'deployment-has-poddisruptionbudget, statefulset-has-poddisruptionbudget', polaris: 'missingPodDisruptionBudget' },
   check: (ctx) => {
     const out: RawFinding[] = [];
     const budgets = ctx.objects.filter((o) => o.kind === 'PodDisruptionBudget');
     for (const o of ctx.objects.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
-      const replicas = Math.max(Number(o.spec?.replicas ?? 1), Number(hpaFor(o, ctx)?.spec?.minReplicas ?? 0));
+      const count = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+      const replicas = Math.max(count(o.spec?.replicas, 1), count(hpaFor(o, ctx)?.spec?.minReplicas, 0));
       if (replicas <= 1) continue;
       const labels = o.spec?.template?.metadata?.labels ?? {};
       if (!budgets.some((b) => namespaceOf(b, ctx) === namespaceOf(o, ctx) && selects(b.spec?.selector, labels))) out.push({ object: o, path: 'metadata.name', message: `${replicas} replicas and no PodDisruptionBudget selects them` });

@@ -64,10 +64,19 @@ export const schemaValid: Rule = {
       }
       const validate = validatorFor(o.apiVersion, o.kind);
       if (!validate) continue;
+      // One finding per path: a oneOf (int-or-string, quantity) fails once per branch.
+      const byPath = new Map<string, string[]>();
       for (const e of validate(o) ?? []) {
-        const path = pointerToPath(e.instancePath);
+        const base = pointerToPath(e.instancePath);
         const missing = e.params?.missingProperty;
-        out.push({ object: o, path: missing ? (path ? `${path}.${String(missing)}` : String(missing)) : path, message: missing ? `required field "${String(missing)}" is missing` : `${path || 'object'} ${e.message ?? 'is invalid'}` });
+        const path = missing ? (base ? `${base}.${String(missing)}` : String(missing)) : base;
+        const message = missing ? `required field "${String(missing)}" is missing` : (e.message ?? 'is invalid');
+        byPath.set(path, [...(byPath.get(path) ?? []), message]);
+      }
+      for (const [path, messages] of byPath) {
+        const specific = messages.filter((m) => !m.includes('"oneOf"') && !m.includes('"anyOf"'));
+        const text = [...new Set(specific.length ? specific : messages)].join(' or ');
+        out.push({ object: o, path, message: text.startsWith('required') ? text : `${path || 'object'} ${text}` });
       }
     }
     return out;

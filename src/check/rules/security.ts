@@ -32,7 +32,7 @@ export const privileged: Rule = {
   severity: 'error',
   why: 'A privileged container has every capability and the host\'s devices: it is root on the node.',
   fix: 'Remove privileged: true; grant the one capability needed instead.',
-  peers: { kubeScore: 'container-security-context-privileged', kubeLinter: 'privileged-container', polaris: 'privilegeEscalationAllowed' },
+  peers: { kubeScore: 'container-security-context-privileged', kubeLinter: 'privileged-container', polaris: 'runAsPrivileged' },
   check: ({ objects }) =>
     allContainers(objects)
       .filter((c) => c.container.securityContext?.privileged === true)
@@ -58,7 +58,7 @@ export const capabilities: Rule = {
   severity: 'warning',
   why: 'The default capability set (NET_RAW, CHOWN, SETUID…) is more than a Rails process needs; dropping ALL removes it.',
   fix: 'Set securityContext.capabilities.drop: [ALL] and add back only what is needed.',
-  peers: { kubeLinter: 'drop-net-raw-capability', polaris: 'insecureCapabilities' },
+  peers: { kubeLinter: 'drop-net-raw-capability', polaris: 'insecureCapabilities, dangerousCapabilities' },
   check: ({ objects }) =>
     allContainers(objects)
       .filter((c) => !asArray(c.container.securityContext?.capabilities?.drop).some((d) => String(d).toUpperCase() === 'ALL'))
@@ -121,7 +121,7 @@ export const pullAlways: Rule = {
   severity: 'warning',
   why: 'imagePullPolicy: Always on a mutable tag means every restart may pull different code; with immutable tags it only adds a registry round trip and a registry outage becomes a pod outage.',
   fix: 'Use immutable tags with imagePullPolicy: IfNotPresent.',
-  peers: {},
+  peers: { kubeScore: 'container-image-pull-policy (opposite advice)', polaris: 'pullPolicyNotAlways (opposite advice)' },
   check: ({ objects }) =>
     allContainers(objects)
       .filter((c) => c.container.imagePullPolicy === 'Always' && typeof c.container.image === 'string' && !imageHasDigest(c.container.image) && isMutableTag(imageTag(c.container.image)))
@@ -195,7 +195,7 @@ export const hostPath: Rule = {
   severity: 'warning',
   why: 'A hostPath volume exposes the node\'s files to the pod; only a log collector DaemonSet has reason to read them.',
   fix: 'Use an emptyDir, a ConfigMap or a PersistentVolumeClaim instead.',
-  peers: { kubeLinter: 'host-mounts', polaris: 'hostPathSet' },
+  peers: { kubeLinter: 'sensitive-host-mounts', polaris: 'hostPathSet' },
   check: ({ objects }) => {
     const out: RawFinding[] = [];
     for (const t of podTemplates(objects)) {
