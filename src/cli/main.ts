@@ -14,6 +14,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   check: () => import('./commands/check.js'),
   run: () => import('./commands/run.js'),
   schema: () => import('./commands/schema.js'),
+  deploy: () => import('./commands/deploy.js'),
+  history: () => import('./commands/history.js'),
+  rollback: () => import('./commands/rollback.js'),
 };
 
 const program = new Command()

@@ -1,0 +1,47 @@
+// `railyard history [CONFIG]`: the release records kept in the cluster.
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { listReleases } from '../../deploy/history.js';
+import { KubeError } from '../../deploy/kube.js';
+import { colours, exitCodes, exitOnConfigError } from '../output.js';
+import { addClusterOptions, connectOrExit, type ClusterFlags } from './deploy.js';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('history')
+    .description('List the releases of an app recorded in the cluster, oldest first')
+    .argument('[config]', 'railyard.config.ts/.yaml/.json, or a folder holding one', '.');
+  addClusterOptions(cmd).action(async (config: string, flags: ClusterFlags) => {
+    const { app } = await loadConfig(config).catch(exitOnConfigError);
+    const kube = connectOrExit(flags);
+    let releases;
+    try {
+      releases = await listReleases(kube, app.name, app.namespace);
+    } catch (err) {
+      if (!(err instanceof KubeError)) throw err;
+      process.stderr.write(`railyard: ${err.message}\n`);
+      process.exit(exitCodes.failure);
+    }
+    const rows = releases.map(({ objects, ...r }) => ({ ...r, objects: objects.length }));
+    if (flags.json) {
+      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      return;
+    }
+    if (rows.length === 0) {
+      process.stdout.write(`no releases of ${app.name} in namespace ${app.namespace}\n`);
+      return;
+    }
+    const c = colours(process.stdout);
+    const table = [['REVISION', 'STATUS', 'IMAGE TAG', 'STARTED', 'SECONDS', 'DEPLOYER', 'DESCRIPTION']];
+    for (const r of rows) {
+      const secs = r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '';
+      const desc = r.rollbackOf !== undefined ? `rollback to ${r.rollbackOf}` : (r.reason ?? '');
+      table.push([String(r.revision), r.status, r.imageTag, r.startedAt, secs, r.deployer, desc]);
+    }
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    for (const [i, row] of table.entries()) {
+      const line = row.map((cell, j) => (j === row.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ');
+      process.stdout.write((i === 0 ? c.bold(line) : line) + '\n');
+    }
+  });
+}

@@ -1,0 +1,49 @@
+// `railyard rollback [CONFIG] [REVISION]`: re-apply a recorded release.
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { DeployFailed, rollback, type DeployResult } from '../../deploy/index.js';
+import { KubeError } from '../../deploy/kube.js';
+import { LockHeldError } from '../../deploy/lock.js';
+import { createReporter } from '../../deploy/report.js';
+import { colours, exitCodes, exitOnConfigError } from '../output.js';
+import { addClusterOptions, connectOrExit, printOutcome, rollbarTarget, seconds, type ClusterFlags } from './deploy.js';
+
+interface RollbackFlags extends ClusterFlags {
+  waitLock?: string;
+  prune: boolean;
+  timeout: string;
+  rollbarUrl?: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('rollback')
+    .description('Re-apply a recorded release (default: the last successful one before the current); migrations are not reversed')
+    .argument('[config]', 'railyard.config.ts/.yaml/.json, or a folder holding one', '.')
+    .argument('[revision]', 'release to return to (see railyard history)')
+    .option('--wait-lock <seconds>', 'wait up to this long for another deploy to finish instead of failing at once')
+    .option('--no-prune', 'keep objects the target release does not have')
+    .option('--timeout <seconds>', 'how long each rollout phase may take', '600')
+    .option('--rollbar-url <url>', 'Rollbar deploy API (default: as for deploy)');
+  addClusterOptions(cmd).action(async (config: string, revision: string | undefined, flags: RollbackFlags) => {
+    const rev = revision === undefined ? undefined : seconds(revision, 'REVISION');
+    const timeout = seconds(flags.timeout, '--timeout');
+    const waitLock = flags.waitLock === undefined ? 0 : seconds(flags.waitLock, '--wait-lock');
+    const { app } = await loadConfig(config).catch(exitOnConfigError);
+    const kube = connectOrExit(flags);
+    const progress = flags.json ? process.stderr : process.stdout;
+    const reporter = createReporter(progress, { colours: colours(progress), quiet: flags.quiet });
+    let result: DeployResult;
+    try {
+      result = await rollback({ app, kube, revision: rev, reporter, waitLockSeconds: waitLock, prune: flags.prune, timeoutSeconds: timeout, rollbar: rollbarTarget(app, flags.rollbarUrl, reporter.warn) });
+    } catch (err) {
+      if (err instanceof LockHeldError || err instanceof KubeError || err instanceof DeployFailed) {
+        process.stderr.write(`${colours(process.stderr).red('error')}: ${err.message}\n`);
+        process.exit(exitCodes.failure);
+      }
+      throw err;
+    }
+    printOutcome(result, { done: 'rolled back', verb: 'rollback' }, flags);
+    process.exit(result.ok ? exitCodes.ok : exitCodes.failure);
+  });
+}

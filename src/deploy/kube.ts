@@ -1,0 +1,125 @@
+// The edge to the Kubernetes API: a kubeconfig in, small typed helpers out.
+// Everything else in src/deploy works on plain objects and this interface,
+// so the orchestration reads as the deploy steps and not as client plumbing.
+import * as k8s from '@kubernetes/client-node';
+import type { KubeObject } from '../render/kubernetes/index.js';
+
+export const FIELD_MANAGER = 'railyard';
+
+export interface Kube {
+  kc: k8s.KubeConfig;
+  objects: k8s.KubernetesObjectApi;
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  batch: k8s.BatchV1Api;
+  coordination: k8s.CoordinationV1Api;
+  /** Server URL, for messages (never credentials). */
+  server: string;
+}
+
+export interface KubeOptions {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export function connect(opts: KubeOptions): Kube {
+  const kc = new k8s.KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) throw new KubeError(`context "${opts.context}" is not in the kubeconfig`, 0);
+    kc.setCurrentContext(opts.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeError('the kubeconfig has no current cluster (pass --kubeconfig or --context)', 0);
+  return {
+    kc,
+    objects: k8s.KubernetesObjectApi.makeApiClient(kc),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    batch: kc.makeApiClient(k8s.BatchV1Api),
+    coordination: kc.makeApiClient(k8s.CoordinationV1Api),
+    server: cluster.server,
+  };
+}
+
+/** An API failure reduced to the status code and the server's own message: no request or response bodies, which may hold object data. */
+export class KubeError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = 'KubeError';
+  }
+}
+
+export function toKubeError(err: unknown, what: string): KubeError {
+  if (err instanceof KubeError) return err;
+  if (err instanceof k8s.ApiException) {
+    const status = parseStatus(err.body);
+    return new KubeError(`${what}: ${status?.message ?? `HTTP ${err.code}`}`, err.code, status?.reason);
+  }
+  const e = err as { code?: string; message?: string };
+  return new KubeError(`${what}: ${e?.code ?? ''} ${e?.message ?? String(err)}`.replace(/\s+/g, ' ').trim(), 0);
+}
+
+function parseStatus(body: unknown): { message?: string; reason?: string } | undefined {
+  try {
+    const s = typeof body === 'string' ? JSON.parse(body) : body;
+    if (s && typeof s === 'object') return { message: (s as { message?: string }).message, reason: (s as { reason?: string }).reason };
+  } catch {
+    /* not JSON: fall back to the status code */
+  }
+  return undefined;
+}
+
+export const isNotFound = (e: unknown) => (e instanceof KubeError ? e.code : (e as { code?: number })?.code) === 404;
+export const isConflict = (e: unknown) => (e instanceof KubeError ? e.code : (e as { code?: number })?.code) === 409;
+
+export function describe(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  return `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+/** Server-side apply as field manager `railyard`. Force: railyard owns every field it renders, as Helm and Kamal do. */
+export async function apply<T extends KubeObject>(kube: Kube, obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
+  try {
+    return (await kube.objects.patch(obj, undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as T;
+  } catch (err) {
+    throw toKubeError(err, `apply ${describe(obj)}`);
+  }
+}
+
+export async function read<T extends KubeObject>(kube: Kube, ref: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<T | undefined> {
+  try {
+    return (await kube.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.metadata.name, namespace: ref.metadata.namespace } })) as unknown as T;
+  } catch (err) {
+    const e = toKubeError(err, `read ${describe(ref)}`);
+    if (e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+export async function list<T extends KubeObject>(kube: Kube, apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<T[]> {
+  try {
+    const res = await kube.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+    return (res.items ?? []).map((o) => ({ ...o, apiVersion, kind }) as unknown as T);
+  } catch (err) {
+    const e = toKubeError(err, `list ${kind}`);
+    // A kind whose CRD is not installed has nothing to list.
+    if (e.code === 404) return [];
+    throw e;
+  }
+}
+
+export async function remove(kube: Kube, ref: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<void> {
+  try {
+    await kube.objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.metadata.name, namespace: ref.metadata.namespace } }, undefined, undefined, undefined, undefined, 'Background');
+  } catch (err) {
+    const e = toKubeError(err, `delete ${describe(ref)}`);
+    if (e.code !== 404) throw e;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
