@@ -11,6 +11,7 @@ import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authoriz
 import { Gateway, HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
 import { loadConfig } from '../../src/config/load.js';
 import { renderManifests } from '../../src/render/kubernetes/index.js';
+import { apiserverProblems, validateTimeZone, validatePortName, validateCronSchedule, isDns1123Subdomain } from '../../src/check/rules/apiserver.js';
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
@@ -46,6 +47,34 @@ describe.each(['examples/storecove', 'examples/storecove-gateway'])('%s', (examp
       validated++;
     }
     expect(validated).toBeGreaterThan(25);
+  });
+
+  it('passes the API-server rules no offline schema checks (names, labels, ports, quantities, cron, selectors)', async () => {
+    const { app } = await loadConfig(example);
+    const objects = renderManifests(app, { imageTag: '0123456789abcdef0123456789abcdef01234567' }).flatMap((f) => f.objects);
+    expect(objects.flatMap((o) => apiserverProblems(o as never).map((p) => `${o.kind}/${o.metadata.name} ${p.path}: ${p.message}`))).toEqual([]);
+    for (const o of objects) {
+      expect(isDns1123Subdomain(o.metadata.name), o.metadata.name).toBe(true);
+      if (o.kind === 'CronJob') {
+        const spec = o.spec as { schedule: string; timeZone: string };
+        expect(o.metadata.name.length).toBeLessThanOrEqual(52);
+        expect(validateCronSchedule(spec.schedule)).toBeUndefined();
+        expect(validateTimeZone(spec.timeZone)).toBeUndefined();
+      }
+      for (const c of ((o.spec as any)?.template?.spec?.containers ?? []) as { ports?: { name: string }[] }[]) {
+        for (const p of c.ports ?? []) expect(validatePortName(p.name)).toBeUndefined();
+      }
+    }
+  });
+
+  it('the API-server rules fire on a broken copy (they are live)', async () => {
+    const { app } = await loadConfig(example);
+    const cron = structuredClone(renderManifests(app, { imageTag: 'abc' }).find((f) => f.path.includes('cronjobs/'))!.objects[0]!) as any;
+    cron.metadata.name = 'x'.repeat(53);
+    cron.spec.schedule = '61 * * * *';
+    cron.spec.timeZone = 'Mars/Olympus';
+    expect(apiserverProblems(cron).length).toBeGreaterThanOrEqual(2);
+    expect(validateTimeZone('Mars/Olympus')).toBeDefined();
   });
 
   it('fails validation when a field is wrong (the check is live)', async () => {
