@@ -35,10 +35,10 @@ afterAll(async () => {
   rails?.cleanup();
 });
 
-async function boot(command: string, args: string[], processTarget: string): Promise<{ proc: Proc; base: string; bootMs: number }> {
+async function boot(command: string, args: string[], processTarget: string, extraEnv: Record<string, string | undefined> = {}): Promise<{ proc: Proc; base: string; bootMs: number }> {
   const port = await freePort();
   const started = Date.now();
-  const proc = startProc(command, args, { cwd: rails.dir, env: rails.env({ PORT: String(port), PROCESS_TARGET: processTarget }) });
+  const proc = startProc(command, args, { cwd: rails.dir, env: rails.env({ PORT: String(port), PROCESS_TARGET: processTarget, ...extraEnv }) });
   running.push(proc);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -137,8 +137,12 @@ describe('Puma with the rendered Rails files', () => {
 describe('railyard run web -- bundle exec puma', () => {
   it('keeps liveness 200 with the database down while readiness is 503; every stdout line is JSON; SIGTERM exits 0', async () => {
     expect(existsSync(RUNTIME), `${RUNTIME} is missing: run \`npm run build\` (make test does)`).toBe(true);
-    // In the Deployment the target argument and PROCESS_TARGET agree.
-    const { proc, base, bootMs } = await boot('node', [RUNTIME, 'run', 'web', '--', 'bundle', 'exec', 'puma', '-C', 'config/puma.rb'], 'web');
+    // In the Deployment the target argument and PROCESS_TARGET agree. Without
+    // RAILS_LOG_TO_STDOUT, Rails opens log/production.log; the rendered
+    // lograge.rb must move the logger to STDOUT anyway.
+    const { proc, base, bootMs } = await boot('node', [RUNTIME, 'run', 'web', '--', 'bundle', 'exec', 'puma', '-C', 'config/puma.rb'], 'web', {
+      RAILS_LOG_TO_STDOUT: undefined,
+    });
     console.log(`[timing] railyard run web: boot to first liveness 200: ${bootMs} ms`);
     await probeThroughOutages(base, 'web');
 

@@ -131,8 +131,11 @@ describe('railyard run worker with the Rails fixture app', () => {
       expect(await proc.exit).toEqual({ code: 0, signal: null });
       expect(childrenOf(proc.pid)).toEqual([]);
       const entries = checkLogs(proc);
-      // delayed_job's own lines went through Rails.logger as JSON, from each pool.
-      expect(entries.some((e) => String(e.message).includes('Starting job worker'))).toBe(true);
+      // delayed_job's own lines went through Rails.logger as JSON, once each
+      // (not also through \`puts\`), with the runtime's pool and slot.
+      const starts = entries.filter((e) => String(e.message).includes('Starting job worker'));
+      expect(starts.map((e) => e.pid).sort()).toEqual([...workerPids].sort());
+      expect(new Set(starts.map((e) => `${e.pool}/${e.slot}`))).toEqual(new Set(['a/0', 'b,c/0', 'b,c/1']));
     } finally {
       // A failed assertion must not leave workers to take the next test's jobs.
       await proc.killHard();
