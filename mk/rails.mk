@@ -1,9 +1,9 @@
 # The Rails integration tests (test/rails) need a real MariaDB server and a
 # Rails 6.1 stack that runs offline (`bundle install --local`), all from
 # Debian's packages: no rubygems.org. Idempotent: when everything is
-# installed it only asks dpkg.
+# installed it only asks dpkg. openssl makes the TLS test certificates.
 RAILS_TEST_PKGS := mariadb-server ruby-rails ruby-delayed-job ruby-delayed-job-active-record \
-	ruby-daemons puma ruby-mysql2 ruby-lograge bundler
+	ruby-daemons puma ruby-mysql2 ruby-lograge bundler openssl
 
 .PHONY: rails-test-deps
 rails-test-deps:

@@ -12,7 +12,7 @@
 // socket, never in argv; child processes get it through env.
 import { spawn, type ChildProcess, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,19 @@ export interface MariaDbOptions {
   password?: string;
   /** How long to wait for the server to accept connections. Default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Serve TLS with a throwaway CA (server certificate for 127.0.0.1 and
+   * localhost) and refuse clients that do not use it
+   * (require_secure_transport). The CA certificate is `tls.caFile`.
+   */
+  tls?: boolean;
+}
+
+export interface MariaDbTls {
+  /** PEM of the CA that signed the server certificate: what MYSQL_SSL_CA names. */
+  caFile: string;
+  /** PEM of another CA, which did not sign it: verification against it must fail. */
+  otherCaFile: string;
 }
 
 export interface MariaDb {
@@ -43,6 +56,8 @@ export interface MariaDb {
   readonly url: string;
   /** Temp dir holding datadir, socket, pid file and error log. */
   readonly dir: string;
+  /** Set when started with `tls: true`. */
+  readonly tls?: MariaDbTls;
   /** Env a Rails app / the runtime needs to reach this DB (as the db secret provides it). */
   readonly env: Record<string, string>;
   /** Whether mariadbd is running and was started by this harness. */
@@ -144,6 +159,23 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     throw new Error(`mariadb-install-db failed: ${(e as Error).message}`);
   }
 
+  let tls: MariaDbTls | undefined;
+  const tlsArgs: string[] = [];
+  if (opts.tls) {
+    try {
+      tls = await makeCertificates(join(dir, 'tls'), asRoot);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    tlsArgs.push(
+      `--ssl-ca=${tls.caFile}`,
+      `--ssl-cert=${join(dir, 'tls', 'server-cert.pem')}`,
+      `--ssl-key=${join(dir, 'tls', 'server-key.pem')}`,
+      '--require-secure-transport=ON',
+    );
+  }
+
   let port = await freePort();
   const serverArgs = () => [
     '--no-defaults',
@@ -161,6 +193,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     '--innodb-buffer-pool-size=32M',
     '--innodb-flush-log-at-trx-commit=2',
     '--max-connections=200',
+    ...tlsArgs,
   ];
 
   let child: ChildProcess | undefined;
@@ -277,6 +310,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     password,
     database,
     dir,
+    ...(tls ? { tls } : {}),
     url: `mysql2://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`,
     env: {
       DATABASE_HOST: host,
@@ -315,4 +349,28 @@ function mysqlIds(): { uid: number; gid: number } {
   const [, , uid, gid] = line?.split(':') ?? [];
   if (uid === undefined || gid === undefined) throw new Error('no mysql user: install Debian mariadb-server');
   return { uid: Number(uid), gid: Number(gid) };
+}
+
+/**
+ * A CA, a server certificate it signs for 127.0.0.1 and localhost, and an
+ * unrelated second CA, made with the openssl CLI. Keys are readable by the
+ * mysql user only.
+ */
+async function makeCertificates(dir: string, asRoot: boolean): Promise<MariaDbTls> {
+  mkdirSync(dir, { recursive: true });
+  const f = (name: string) => join(dir, name);
+  const openssl = (args: string[]) => execFileAsync('openssl', args, { cwd: dir, timeout: 60_000 });
+  const ca = async (name: string) => {
+    await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=railyard test ${name}`, '-keyout', f(`${name}-key.pem`), '-out', f(`${name}-cert.pem`)]);
+  };
+  await ca('ca');
+  await ca('other-ca');
+  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server-key.pem'), '-out', f('server.csr')]);
+  writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  await openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca-cert.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', f('server.ext'), '-out', f('server-cert.pem')]);
+  if (asRoot) {
+    const { uid, gid } = mysqlIds();
+    for (const name of ['', 'server-key.pem', 'server-cert.pem', 'ca-cert.pem']) chownSync(join(dir, name), uid, gid);
+  }
+  return { caFile: f('ca-cert.pem'), otherCaFile: f('other-ca-cert.pem') };
 }
