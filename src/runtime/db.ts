@@ -1,6 +1,11 @@
 // The worker health check's database probe: mysql2 `SELECT 1` on a fresh
 // connection, 2 s to connect and 2 s to query, the result cached for 1 s so a
 // probe storm costs the database one connection a second.
+//
+// A probe never waits for the database while a recent result exists: between
+// 1 s and `staleMs` (3 s) old, the last result answers and a new check starts
+// behind it (stale-while-revalidate). Only with no result, or an older one,
+// does a probe wait for the check (and /health bounds that wait).
 import type { DbTarget } from './config.js';
 
 export interface DbResult {
@@ -15,6 +20,7 @@ export interface DbCheckOptions {
   connectTimeoutMs?: number;
   queryTimeoutMs?: number;
   cacheMs?: number;
+  staleMs?: number;
 }
 
 /** A cached, de-duplicated DB check: concurrent callers share one connection attempt. */
@@ -22,6 +28,7 @@ export function createDbCheck(target: DbTarget, scrub: (s: string) => string, op
   const connectTimeout = opts.connectTimeoutMs ?? 2000;
   const queryTimeout = opts.queryTimeoutMs ?? 2000;
   const cacheMs = opts.cacheMs ?? 1000;
+  const staleMs = opts.staleMs ?? 3000;
   let last: DbResult | undefined;
   let inFlight: Promise<DbResult> | undefined;
 
@@ -57,7 +64,7 @@ export function createDbCheck(target: DbTarget, scrub: (s: string) => string, op
   };
 
   return {
-    /** The cached result when fresh, else a new check (shared with concurrent callers). */
+    /** The cached result when fresh; a stale one while a new check runs; else the new check. */
     check(now = Date.now()): Promise<DbResult> {
       if (last && now - last.at < cacheMs) return Promise.resolve(last);
       if (!inFlight) {
@@ -67,6 +74,7 @@ export function createDbCheck(target: DbTarget, scrub: (s: string) => string, op
           return r;
         });
       }
+      if (last && now - last.at < staleMs) return Promise.resolve(last);
       return inFlight;
     },
     /** The last finished result, if any. */

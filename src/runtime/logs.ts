@@ -161,6 +161,33 @@ export function formatPiece(ctx: LogContext, source: LineSource, text: string, r
   return [...first, ...rest];
 }
 
+/**
+ * formatPiece for one source, with the hot path precomputed: a plain-text line
+ * (most of them) becomes head + JSON string + tail, the same bytes formatRecord
+ * produces, without building and serializing an object per line.
+ */
+export function createPieceFormatter(ctx: LogContext, source: LineSource, redactor: Redactor) {
+  const level = source.stream === 'stderr' ? 'warn' : 'info';
+  const identity = `,"level":"${level}","process_target":${JSON.stringify(ctx.process_target)},"pod_name":${JSON.stringify(ctx.pod_name)},"namespace":${JSON.stringify(ctx.namespace)},"message":`;
+  const tailObj: Record<string, unknown> = { stream: source.stream };
+  if (source.pool !== undefined) tailObj.pool = source.pool;
+  if (source.slot !== undefined) tailObj.slot = source.slot;
+  if (source.pid !== undefined) tailObj.pid = source.pid;
+  const tail = ',' + JSON.stringify(tailObj).slice(1);
+  let lastNow: Date | undefined;
+  let head = '';
+  return (text: string, meta: LineMeta | undefined, now: Date): string[] => {
+    const c = text.charCodeAt(0);
+    // JSON candidates and parts of long lines take the general path.
+    if (meta !== undefined || c === 123 || c === 32 || c === 9 || text.length > MAX_RECORD_BYTES / 6) return formatPiece(ctx, source, text, redactor, meta, now);
+    if (now !== lastNow) {
+      lastNow = now;
+      head = `{"timestamp":"${now.toISOString()}"${identity}`;
+    }
+    return [head + JSON.stringify(redactor.redact(text)) + tail];
+  };
+}
+
 const noRedaction: Redactor = { redact: (t) => t, tooShort: [], patterns: [], longest: 0 };
 
 /** Moves a cut point off the middle of a "[REDACTED]" marker. */
@@ -234,24 +261,46 @@ export function createLineSplitter(
   return {
     push(chunk: Buffer) {
       let start = 0;
-      for (;;) {
-        const nl = chunk.indexOf(10, start);
-        if (nl < 0) break;
-        let end = nl;
-        if (pendingBytes === 0) {
-          if (end > start && chunk[end - 1] === 13) end--;
-          emitLine(chunk.subarray(start, end));
-        } else {
-          let line = takePending(chunk.subarray(start, end));
-          if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
-          if (line.length > maxBytes) {
-            pending = [line];
-            pendingBytes = line.length;
-            cutParts(true);
-            emitLine(takePending());
-          } else emitLine(line);
+      if (pendingBytes > 0 || part > 0) {
+        // Finish the line that began in an earlier chunk.
+        const nl = chunk.indexOf(10);
+        if (nl < 0) {
+          pending.push(Buffer.from(chunk)); // copied: the stream may reuse its buffer
+          pendingBytes += chunk.length;
+          cutParts(false);
+          return;
         }
+        let line = takePending(chunk.subarray(0, nl));
+        if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+        pending = [line];
+        pendingBytes = line.length;
+        cutParts(true);
+        emitLine(takePending());
         start = nl + 1;
+      }
+      const last = chunk.lastIndexOf(10);
+      if (last >= start) {
+        if (last - start <= maxBytes) {
+          // Every line here is complete and within the limit: decode once and
+          // split in string space ("\n" never occurs inside a UTF-8 sequence).
+          const lines = chunk.toString('utf8', start, last).split('\n');
+          for (const l of lines) emit(l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l, undefined);
+        } else {
+          for (;;) {
+            const nl = chunk.indexOf(10, start);
+            if (nl < 0 || nl > last) break;
+            let end = nl;
+            if (end > start && chunk[end - 1] === 13) end--;
+            if (end - start > maxBytes) {
+              pending = [chunk.subarray(start, end)];
+              pendingBytes = end - start;
+              cutParts(true);
+              emitLine(takePending());
+            } else emitLine(chunk.subarray(start, end));
+            start = nl + 1;
+          }
+        }
+        start = last + 1;
       }
       if (start < chunk.length) {
         // Copy: the stream may reuse its buffer.
@@ -329,7 +378,7 @@ export function createFdWriter(fd: number, highWater = 1024 * 1024) {
       return;
     }
     writing = true;
-    const data = Buffer.from(queue.join(''));
+    const data = Buffer.from(queue.length === 1 ? queue[0]! : queue.join(''));
     queue = [];
     queued = 0;
     const writeAll = (off: number) => {

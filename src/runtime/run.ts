@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { loadRunConfig, parseRunArgs, type ConfigResult } from './config.js';
 import { createDbCheck } from './db.js';
 import { startHealthServer } from './health.js';
-import { createFdWriter, createLineSplitter, formatPiece, formatRecord, type Level, type LineSource, type LogContext } from './logs.js';
+import { createFdWriter, createLineSplitter, createPieceFormatter, formatRecord, type Level, type LineSource, type LogContext } from './logs.js';
 import { buildRedactor } from './redact.js';
 import { startSupervisor } from './supervisor.js';
 
@@ -74,8 +74,9 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
   const attach = (stream: Readable, source: LineSource) => {
     let batch: string[] = [];
     let now = new Date();
+    const format = createPieceFormatter(ctx, source, redactor);
     const splitter = createLineSplitter((line, meta) => {
-      for (const rec of formatPiece(ctx, source, line, redactor, meta, now)) batch.push(rec, '\n');
+      for (const rec of format(line, meta, now)) batch.push(rec, '\n');
     }, redactor);
     const flushBatch = () => {
       if (batch.length === 0) return true;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLineSplitter, formatPiece, MAX_LINE_BYTES, type LineMeta } from '../../src/runtime/logs.js';
+import { createLineSplitter, createPieceFormatter, formatPiece, MAX_LINE_BYTES, type LineMeta } from '../../src/runtime/logs.js';
 import { buildRedactor, REDACTED, secretForms, urlPassword } from '../../src/runtime/redact.js';
 import { NODE, REQUIRED_FIELDS, assertLogLines, baseEnv, program, sleep, startRuntime } from './support.js';
 
@@ -25,9 +25,10 @@ function pipeline(chunks: Buffer[], env: Record<string, string>, maxBytes = MAX_
   const records: string[] = [];
   const pieces: { text: string; meta?: LineMeta }[] = [];
   const now = new Date();
+  const format = createPieceFormatter(ctx, { stream: 'stdout', pool: 'mail', slot: 0 }, redactor);
   const sp = createLineSplitter((line, meta) => {
     pieces.push({ text: line, meta });
-    records.push(...formatPiece(ctx, { stream: 'stdout', pool: 'mail', slot: 0 }, line, redactor, meta, now));
+    records.push(...format(line, meta, now));
   }, redactor, maxBytes);
   for (const c of chunks) sp.push(c);
   sp.end();
@@ -138,6 +139,20 @@ describe('log lines (properties 4, 5, 6 over generated lines and secrets)', () =
           for (const p of parsed) expect(leaks(p, [secret])).toBeUndefined();
         },
       ),
+      RUNS,
+    );
+  });
+
+  it('the per-source fast path writes the same bytes as the general formatter (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(noise, secretValue), { minLength: 1, maxLength: 5 }), fc.constantFrom('stdout', 'stderr') as fc.Arbitrary<'stdout' | 'stderr'>, fc.option(fc.nat({ max: 50 }), { nil: undefined }), (bits, stream, slot) => {
+        const line = bits.join('');
+        const env = { X_PASSWORD: bits[bits.length - 1]! };
+        const redactor = buildRedactor(env);
+        const source = slot === undefined ? { stream, pid: 42 } : { stream, pool: 'a,b', slot, pid: 42 };
+        const now = new Date();
+        expect(createPieceFormatter(ctx, source, redactor)(line, undefined, now)).toEqual(formatPiece(ctx, source, line, redactor, undefined, now));
+      }),
       RUNS,
     );
   });

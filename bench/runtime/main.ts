@@ -1,0 +1,223 @@
+// bench/runtime.sh's driver (bundled with esbuild at run time, run with node).
+// Every figure is measured in this one run next to its anchor:
+//   - the design document's WEBrick health_server.rb loading the fixture Rails
+//     app (test/fixtures/rails-app with the rendered Rails files, real MariaDB);
+//   - tini delivering SIGTERM straight to the same child program;
+//   - the child piped straight to the reader, for the log pipeline.
+// Prints a markdown section for docs/PERFORMANCE.md on stdout; progress on stderr.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { freePort, startMariaDb, type MariaDb } from '../../test/support/mariadb.ts';
+import { prepareRailsApp, type RailsApp } from '../../test/rails/fixture-app.ts';
+
+const ROOT = process.cwd();
+const RUNTIME = join(ROOT, 'dist/runtime.cjs');
+const PROGRAMS = join(ROOT, 'test/fixtures/programs');
+const HERE = join(ROOT, 'bench/runtime');
+const NODE = process.execPath;
+const say = (s: string) => process.stderr.write(`== ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]!; };
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const rssKiB = (pid: number, field = 'VmRSS') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+function get(port: number, path: string, timeoutMs = 5000): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+async function stopProc(p: ChildProcess, sig: NodeJS.Signals = 'SIGTERM') {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const done = new Promise((r) => p.once('exit', r));
+  p.kill(sig);
+  const t = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { p.kill('SIGKILL'); } }, 10_000);
+  await done;
+  clearTimeout(t);
+}
+
+/** Spawns, then polls every `everyMs`: first TCP accept, first 200 on /health. */
+async function startupTimes(cmd: string, args: string[], env: NodeJS.ProcessEnv, port: number, opts: { cwd?: string; everyMs?: number; timeoutMs?: number } = {}) {
+  const t0 = performance.now();
+  const p = spawn(cmd, args, { env, cwd: opts.cwd, stdio: ['ignore', 'ignore', 'ignore'], detached: true });
+  let accept = NaN;
+  let ok = NaN;
+  const deadline = t0 + (opts.timeoutMs ?? 60_000);
+  while (performance.now() < deadline) {
+    if (Number.isNaN(accept)) {
+      if (await accepts(port)) accept = performance.now() - t0;
+      else { await sleep(opts.everyMs ?? 1); continue; }
+    }
+    if ((await get(port, '/health')) === 200) { ok = performance.now() - t0; break; }
+    await sleep(opts.everyMs ?? 1);
+  }
+  const rss = rssKiB(p.pid!);
+  await stopProc(p);
+  return { accept, ok, rssKiB: rss };
+}
+
+async function cannon(port: number, seconds: number) {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/health`, connections: 10, overallRate: 200, duration: seconds });
+  return { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, n: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+}
+
+async function main() {
+  const out: string[] = [];
+  const row = (what: string, ours: string, anchor: string, ratio: string, target: string) => out.push(`| ${what} | ${ours} | ${anchor} | ${ratio} | ${target} |`);
+  const runs = Number(process.env.BENCH_RUNS || 5);
+
+  say('MariaDB (test/support/mariadb.ts) and the fixture Rails app (test/rails/fixture-app.ts)');
+  const db: MariaDb = await startMariaDb();
+  let app: RailsApp | undefined;
+  let anchorNote = 'loading the fixture Rails app (test/fixtures/rails-app, Rails 6.1 from Debian, with the rendered Rails files) and checking MariaDB with `SELECT 1`';
+  try {
+    app = await prepareRailsApp(db, { processTarget: 'worker-primary', podName: 'bench' });
+    await app.rake(['db:create', 'db:migrate']).catch(() => app!.rake(['db:migrate']));
+  } catch (e) {
+    anchorNote = `loading plain \`require "webrick"\` only: the fixture app could not be prepared (${(e as Error).message.split('\n')[0]})`;
+    app = undefined;
+  }
+  const rubyEnv = (port: number): NodeJS.ProcessEnv => ({ ...(app ? app.env({ RAILS_APP_DIR: app.dir }) : { PATH: process.env.PATH, ...db.env }), PROCESS_TARGET: 'worker-primary', HEALTH_PORT: String(port), POD_NAME: 'bench', POD_NAMESPACE: 'bench' });
+  const rtEnv = (port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH, RAILS_ENV: 'production', ...db.env, PROCESS_TARGET: 'worker-primary', HEALTH_PORT: String(port), POD_NAME: 'bench', POD_NAMESPACE: 'bench',
+    DELAYED_JOB_POOLS: '--pool=*:1', RAILYARD_WORKER_COMMAND: 'sleep 3600', ...extra,
+  });
+
+  // ------------------------------------------------ start-up and RSS
+  say(`start-up: anchor (WEBrick + Rails) x${runs}`);
+  const anchorStart: { accept: number; ok: number; rssKiB: number }[] = [];
+  for (let i = 0; i < runs; i++) { const port = await freePort(); anchorStart.push(await startupTimes('ruby', [join(HERE, 'health_server.rb')], rubyEnv(port), port, { cwd: app?.dir, everyMs: 5 })); }
+  say(`start-up: runtime x${runs * 4}`);
+  const rtStart: { accept: number; ok: number; rssKiB: number }[] = [];
+  for (let i = 0; i < runs * 4; i++) { const port = await freePort(); rtStart.push(await startupTimes(NODE, [RUNTIME, 'worker-primary'], rtEnv(port), port)); }
+  const nodeBare = spawnSync('hyperfine', ['-N', '--runs', '20', '--export-json', '/dev/stdout', '--style', 'none', `${NODE} -e 0`], { encoding: 'utf8' });
+  const nodeFloor = nodeBare.status === 0 ? JSON.parse(nodeBare.stdout).results[0].median * 1000 : NaN;
+
+  const aOk = median(anchorStart.map((s) => s.ok)); const rOk = median(rtStart.map((s) => s.ok));
+  const aAcc = median(anchorStart.map((s) => s.accept)); const rAcc = median(rtStart.map((s) => s.accept));
+  row('exec → health port accepting', `${f1(rAcc)} ms`, `${f1(aAcc)} ms`, `${f2(rAcc / aAcc)}`, '≤ 150 ms');
+  row('exec → first 200 on /health (DB checked)', `${f1(rOk)} ms`, `${f1(aOk)} ms (range ${f1(Math.min(...anchorStart.map((s) => s.ok)))}–${f1(Math.max(...anchorStart.map((s) => s.ok)))})`, `${f2(rOk / aOk)}`, '—');
+  row('`node -e 0` on this machine (floor of any Node process)', `${f1(nodeFloor)} ms`, '', '', '');
+
+  say(`RSS with 44 pool slots x${runs}`);
+  const rss44: { rss: number; hwm: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const port = await freePort();
+    const p = spawn(NODE, [RUNTIME, 'worker-secondary'], { env: rtEnv(port, { DELAYED_JOB_POOLS: '--pool=*:20 --pool=mail,sms:10 --pool=peppol:14', RAILYARD_STAGGER_MS: '5' }), stdio: ['ignore', 'pipe', 'ignore'] });
+    let started = 0;
+    p.stdout!.on('data', (d: Buffer) => (started += (d.toString().match(/"message":"started pool/g) ?? []).length));
+    while (started < 44) await sleep(20);
+    for (let k = 0; k < 20; k++) await get(port, '/health'), await sleep(60); // DB checked (several cache periods)
+    rss44.push({ rss: rssKiB(p.pid!), hwm: rssKiB(p.pid!, 'VmHWM') });
+    await stopProc(p);
+  }
+  const anchorRss = median(anchorStart.map((s) => s.rssKiB));
+  const rRss = median(rss44.map((s) => s.rss));
+  row('RSS, runtime with 44 slots (children excluded) vs the health server alone', `${f1(rRss / 1024)} MiB (peak ${f1(median(rss44.map((s) => s.hwm)) / 1024)})`, `${f1(anchorRss / 1024)} MiB`, `${f2(rRss / anchorRss)}`, '≤ 45 MB');
+
+  // ------------------------------------------------ /health under load
+  say('/health at 200 req/s for 10 s: runtime (44 slots, DB cached) and anchor');
+  const rPort = await freePort();
+  const rt = spawn(NODE, [RUNTIME, 'worker-secondary'], { env: rtEnv(rPort, { DELAYED_JOB_POOLS: '--pool=*:44', RAILYARD_STAGGER_MS: '5' }), stdio: ['ignore', 'ignore', 'ignore'] });
+  while ((await get(rPort, '/health')) !== 200) await sleep(50);
+  const rLoad = await cannon(rPort, 10);
+  await stopProc(rt);
+  const aPort = await freePort();
+  const anchor = spawn('ruby', [join(HERE, 'health_server.rb')], { env: rubyEnv(aPort), cwd: app?.dir, stdio: ['ignore', 'ignore', 'ignore'] });
+  while ((await get(aPort, '/health')) !== 200) await sleep(50);
+  const aLoad = await cannon(aPort, 10);
+  await stopProc(anchor);
+  row('/health latency at 200 req/s, p50 / p99 / max', `${rLoad.p50} / ${rLoad.p99} / ${rLoad.max} ms (${rLoad.n} req, ${rLoad.non2xx} non-2xx)`, `${aLoad.p50} / ${aLoad.p99} / ${aLoad.max} ms (${aLoad.n} req, ${aLoad.non2xx} non-2xx)`, `${f2(rLoad.p99 / Math.max(aLoad.p99, 1))} (p99)`, 'p99 ≤ 5 ms');
+
+  // ------------------------------------------------ SIGTERM delivery
+  const trials = Number(process.env.BENCH_SIGNAL_TRIALS || 200);
+  say(`SIGTERM → child: ${trials} trials through the runtime, ${trials} through tini`);
+  const delivery = async (cmd: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    p.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+    while (!text.includes('"ready":true')) await sleep(2);
+    const t0 = process.hrtime.bigint();
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('close', r));
+    const m = /"signal":"SIGTERM","at_ns":"(\d+)"/.exec(text);
+    return Number(BigInt(m![1]!) - t0) / 1e6;
+  };
+  const viaRuntime: number[] = [];
+  const viaTini: number[] = [];
+  for (let i = 0; i < trials; i++) {
+    viaRuntime.push(await delivery(NODE, [RUNTIME, 'web', '--', NODE, join(PROGRAMS, 'signals.cjs')], { PATH: process.env.PATH, RAILS_ENV: 'production', DATABASE_URL: 'mysql2://u:p@127.0.0.1/db' }));
+    viaTini.push(await delivery('tini', ['-s', '--', NODE, join(PROGRAMS, 'signals.cjs')], { PATH: process.env.PATH }));
+  }
+  row('SIGTERM sent → handler running in the child, p50 / p99', `${f2(median(viaRuntime))} / ${f2(pct(viaRuntime, 0.99))} ms`, `${f2(median(viaTini))} / ${f2(pct(viaTini, 0.99))} ms (tini)`, `${f2(pct(viaRuntime, 0.99) / pct(viaTini, 0.99))} (p99)`, 'p99 ≤ 10 ms');
+
+  // ------------------------------------------------ log pipeline
+  const lines = Number(process.env.BENCH_LOG_LINES || 1_000_000);
+  say(`log throughput: ${lines} lines of 200 bytes, 50 secrets, runtime pinned to one core (hyperfine)`);
+  const secrets = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`APP_SECRET_${i}_TOKEN`, `s3cr3t-${i}-${'k'.repeat(10 + (i % 20))}`]));
+  const tmp = mkdtempSync(join(tmpdir(), 'railyard-bench-'));
+  const envFile = join(tmp, 'env.sh');
+  writeFileSync(envFile, Object.entries({ ...secrets, RAILS_ENV: 'production', DATABASE_URL: 'mysql2://app:db-pass-word@127.0.0.1/app', LINES: String(lines) }).map(([k, v]) => `export ${k}='${v}'`).join('\n') + '\n');
+  const flood = join(PROGRAMS, 'flood.cjs');
+  const hf = spawnSync('hyperfine', ['--runs', String(runs), '--warmup', '1', '--export-json', join(tmp, 'logs.json'),
+    '-n', 'runtime', `. ${envFile}; taskset -c 0 ${NODE} ${RUNTIME} web -- taskset -c 1 ${NODE} ${flood} | taskset -c 1 cat > /dev/null`,
+    '-n', 'anchor', `. ${envFile}; taskset -c 1 ${NODE} ${flood} | taskset -c 0 cat > /dev/null`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (hf.status !== 0) throw new Error('hyperfine failed');
+  const res = JSON.parse(readFileSync(join(tmp, 'logs.json'), 'utf8')).results as { command: string; median: number }[];
+  const rT = res.find((r) => r.command === 'runtime')!.median; const aT = res.find((r) => r.command === 'anchor')!.median;
+  row(`log pipeline throughput (${lines / 1e6}M × 200 B lines, 50 secrets, one core)`, `${Math.round(lines / rT).toLocaleString('en')} lines/s`, `${Math.round(lines / aT).toLocaleString('en')} lines/s (child → cat, no runtime)`, `${f2(aT / rT)} (time)`, '≥ 200,000 lines/s');
+
+  say('per-line latency at 200 lines/s');
+  const latency = async (cmd: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const deltas: number[] = [];
+    let buf = '';
+    p.stdout!.on('data', (d: Buffer) => {
+      const now = process.hrtime.bigint();
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
+        const m = /"sent_ns":"(\d+)"/.exec(line);
+        if (m) deltas.push(Number(now - BigInt(m[1]!)) / 1e6);
+      }
+    });
+    await new Promise((r) => p.once('close', r));
+    return deltas;
+  };
+  const clock = join(HERE, 'line-clock.cjs');
+  const rLat = await latency(NODE, [RUNTIME, 'web', '--', NODE, clock], { PATH: process.env.PATH, RAILS_ENV: 'production', DATABASE_URL: 'mysql2://u:p@127.0.0.1/db', ...secrets });
+  const aLat = await latency(NODE, [clock], { PATH: process.env.PATH });
+  row('child write → line read from the runtime, p50 / p99', `${f2(median(rLat))} / ${f2(pct(rLat, 0.99))} ms`, `${f2(median(aLat))} / ${f2(pct(aLat, 0.99))} ms (child piped directly)`, `+${f2(median(rLat) - median(aLat))} ms (p50 added)`, '≤ 2 ms added');
+
+  await db.destroy();
+  app?.cleanup();
+
+  console.log(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/runtime.sh\` on this machine (${process.version}); medians of ${runs} runs unless a percentile is named.`);
+  console.log(`Anchor: the design document's WEBrick \`health_server.rb\` (\`bench/runtime/health_server.rb\`, Debian's ruby ${spawnSync('ruby', ['-e', 'print RUBY_VERSION'], { encoding: 'utf8' }).stdout}), ${anchorNote}.`);
+  console.log('');
+  console.log('| figure | railyard runtime | anchor (same run) | ratio | target |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const l of out) console.log(l);
+}
+
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
