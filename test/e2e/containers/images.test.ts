@@ -83,6 +83,16 @@ async function waitFor(url: string, name: string, timeoutMs = 120_000): Promise<
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last}):\n${logsOf(name).slice(-4000)}`);
 }
 
+async function waitForLog(name: string, message: RegExp, count: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const seen = podmanSync(['logs', name]).stdout.split('\n').filter((l) => message.test(l)).length;
+    if (seen >= count) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${name}: ${count} log lines matching ${message} did not appear within ${timeoutMs} ms:\n${logsOf(name).slice(-4000)}`);
+}
+
 function logsOf(name: string): string {
   const r = podmanSync(['logs', name]);
   return r.stdout + r.stderr;
@@ -120,6 +130,8 @@ beforeAll(async () => {
   // The schema, with the migration command the model names (the deploy's migration Job runs the same).
   const migrate = app.migrate.command;
   await podman(['run', '--rm', '--network', NETWORK, '--env-file', envFile('migrate', appEnv('migrate')), '--entrypoint', migrate[0]!, image(app.web.target), ...migrate.slice(1)]);
+  const tables = (await db.query<Record<string, string>>('SHOW TABLES FROM ' + db.database)).map((r) => Object.values(r)[0]);
+  if (!tables.includes('delayed_jobs')) throw new Error(`the migration created no delayed_jobs table (tables: ${tables.join(', ') || 'none'})`);
 }, 1_500_000);
 
 afterAll(async () => {
@@ -159,6 +171,10 @@ interface Case {
   env: Record<string, string>;
   grace: number;
   health: { path: string; expect: (body: any) => void }[];
+  /** A log message that shows the app is up (SIGTERM during boot ends Ruby with 143, as it should). */
+  ready: { message: RegExp; count: number };
+  /** The Deployment's args when they differ from the image's CMD (workers: the Deployment's own target). */
+  args?: string[];
   children: (procs: Proc[]) => void;
 }
 
@@ -172,6 +188,7 @@ const cases = (): Case[] => [
       { path: '/health/liveness', expect: (b) => expect(b).toMatchObject({ status: 'alive' }) },
       { path: '/health/readiness', expect: (b) => expect(b).toMatchObject({ status: 'ready' }) },
     ],
+    ready: { message: /Listening on/, count: 1 },
     children: (procs) => {
       expect(procs).toHaveLength(1);
       expect(procs[0]!.args).toMatch(/puma/);
@@ -183,6 +200,8 @@ const cases = (): Case[] => [
     env: { DELAYED_JOB_POOLS: WORKER_POOLS, DELAYED_JOB_TIMEOUT: '20' },
     grace: app.workers.primary!.terminationGracePeriodSeconds,
     health: [{ path: '/health', expect: (b) => expect(b).toMatchObject({ status: 'healthy', process_target: 'worker-primary' }) }],
+    ready: { message: /Starting job worker/, count: 3 },
+    args: ['worker-primary'],
     children: (procs) => {
       // One `rake jobs:work` per pool slot: a:1 + b,c:2.
       expect(procs).toHaveLength(3);
@@ -195,9 +214,11 @@ const cases = (): Case[] => [
     env: {},
     grace: c.terminationGracePeriodSeconds,
     health: [{ path: '/health', expect: (b: any) => expect(b).toMatchObject({ status: 'healthy', process_target: c.processTarget ?? c.name }) }],
+    ready: { message: new RegExp(`stand-in consumer ${c.consumerClass} polling`), count: 1 },
     children: (procs: Proc[]) => {
       expect(procs).toHaveLength(1);
-      expect(procs[0]!.args).toContain(`${STANDIN_CONSUMER.slice(2).join(' ')} ${c.consumerClass}`);
+      // rails runner sets $0 to the script, so ps shows its path; the class shows in the log line below.
+      expect(procs[0]!.args).toContain(STANDIN_CONSUMER.at(-1)!);
     },
   })),
 ];
@@ -215,7 +236,7 @@ describe('each target, run', () => {
       const hostPort = await freePort();
       const name = `railyard-e2e-${targetName}-${run}`;
       containers.add(name);
-      await podman(['run', '--detach', '--name', name, '--network', NETWORK, '--publish', `127.0.0.1:${hostPort}:${port}`, '--env-file', envFile(name, { ...appEnv(k.processTarget), ...k.env }), image(targetName)]);
+      await podman(['run', '--detach', '--name', name, '--network', NETWORK, '--publish', `127.0.0.1:${hostPort}:${port}`, '--env-file', envFile(name, { ...appEnv(k.processTarget), ...k.env }), image(targetName), ...(k.args ?? [])]);
 
       // Health, as the health table says, on the target's own port.
       for (const h of k.health) {
@@ -223,13 +244,15 @@ describe('each target, run', () => {
         h.expect(r.body);
       }
 
+      await waitForLog(name, k.ready.message, k.ready.count);
+
       // tini is PID 1, the runtime its only child, the app processes the runtime's children.
       const procs = await processTree(name);
       const tini = procs.find((p) => p.pid === 1);
       expect(tini?.args).toMatch(/^tini -- node \/opt\/railyard\/runtime\.cjs run/);
       const runtime = procs.filter((p) => p.ppid === 1);
       expect(runtime).toHaveLength(1);
-      expect(runtime[0]!.args).toBe(`node /opt/railyard/runtime.cjs run ${t.cmd.join(' ')}`);
+      expect(runtime[0]!.args).toBe(`node /opt/railyard/runtime.cjs run ${(k.args ?? t.cmd).join(' ')}`);
       const children = procs.filter((p) => p.ppid === runtime[0]!.pid);
       k.children(children);
       // Nothing daemonized away from the tree: every process descends from tini.

@@ -2,11 +2,18 @@
 // same ones scripts/podman/setup.sh writes), never the machine's.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
-export const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
+/** The repository root: the nearest folder up from this module holding mk/podman.mk (also when bundled into .cache/). */
+export const ROOT = findRoot(dirname(new URL(import.meta.url).pathname));
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'mk/podman.mk'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no mk/podman.mk above ${from}`);
+  }
+}
 export const PODMAN_DIR = `${ROOT}/.cache/podman`;
 export const podmanEnv: NodeJS.ProcessEnv = {
   ...process.env,
