@@ -3,7 +3,11 @@
 // start() with its data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startMariaDb, type MariaDb } from '../support/mariadb.ts';
+
+const execFileAsync = promisify(execFile);
 
 let db: MariaDb;
 beforeAll(async () => {
@@ -127,5 +131,24 @@ describe('test/support/mariadb with tls: true', () => {
     // access denied; the same password over TLS works (above).
     await expect(connect()).rejects.toThrow(/insecure transport|Access denied/i);
     await expect(connect({ ca: readFileSync(tlsDb.tls!.otherCaFile, 'utf8') })).rejects.toThrow(/certificate/i);
+  });
+
+  it("serveCertificate('wrong-name') serves a certificate for another host, 'good' restores it", async () => {
+    // openssl's view of what the server presents (Node's mysql2 does not
+    // check host names, so it cannot tell the two apart).
+    const served = async () => {
+      const { stdout } = await execFileAsync('bash', ['-c', `openssl s_client -starttls mysql -connect 127.0.0.1:${tlsDb.port} </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName`]);
+      return stdout;
+    };
+    expect(await served()).toContain('IP Address:127.0.0.1');
+    await tlsDb.serveCertificate('wrong-name');
+    try {
+      const san = await served();
+      expect(san).toContain('DNS:db.elsewhere.example');
+      expect(san).not.toContain('127.0.0.1');
+    } finally {
+      await tlsDb.serveCertificate('good');
+    }
+    expect(await served()).toContain('IP Address:127.0.0.1');
   });
 });

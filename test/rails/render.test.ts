@@ -13,6 +13,7 @@ import { loadConfig, validateApp } from '../../src/config/load.ts';
 import type { App } from '../../src/config/schema.ts';
 import { renderRailsFiles } from '../../src/render/rails/index.ts';
 import { rubyString } from '../../src/render/rails/ruby.ts';
+import { installRenderedFiles } from './fixture-app.ts';
 import { startRuby, type RubyWorker } from './ruby.ts';
 
 const execFileAsync = promisify(execFile);
@@ -67,6 +68,7 @@ const PATHS = [
   'rails/config/database.yml',
   'rails/config/initializers/lograge.rb',
   'rails/config/initializers/racecar.rb',
+  'rails/config/mysql-client.cnf',
   'rails/config/puma.rb',
   'rails/config/routes.health.rb',
 ];
@@ -77,7 +79,7 @@ beforeAll(async () => {
 });
 
 describe('renderRailsFiles: the Storecove example', () => {
-  it('renders the six Rails files, in order', () => {
+  it('renders the seven Rails files, in order', () => {
     expect(renderRailsFiles(storecove).map((f) => f.path)).toEqual(PATHS);
   });
 
@@ -132,6 +134,8 @@ describe('renderRailsFiles: values come from the model', () => {
       ].join('\n'),
     );
     expect(yml).toContain('  sslca: <%= env_string.("MYSQL_SSL_CA") %>\n');
+    expect(yml).toContain('  default_file: <%= client_cnf.to_s.to_json %>\n  default_group: railyard\n');
+    expect(file(files, 'rails/config/mysql-client.cnf')).toContain('\n[railyard]\nssl-verify-server-cert=1\n');
     expect(yml).not.toContain('DATABASE_URL');
   });
 
@@ -217,12 +221,18 @@ describe('properties, with real Ruby', () => {
   it('database.yml: ERB then YAML gives back every DATABASE_* value, the pool and TLS settings (100+ runs)', async () => {
     const template = file(renderRailsFiles(customApp()), 'rails/config/database.yml');
     const dir = mkdtempSync(join(tmpdir(), 'railyard-dbyml-'));
-    const path = join(dir, 'database.yml');
-    writeFileSync(path, template);
-    // As Rails 6.1 reads it (Rails::Application::Configuration#database_configuration).
+    const path = join(dir, 'config', 'database.yml');
+    installRenderedFiles(customApp(), dir);
+    const cnf = join(dir, 'config', 'mysql-client.cnf');
+    // As Rails 6.1 reads it (Rails::Application::Configuration#database_configuration),
+    // in an app whose root is \`dir\`.
     ruby = startRuby(`
 require "erb"
 require "yaml"
+require "pathname"
+module Rails
+  def self.root = Pathname.new(${JSON.stringify(dir)})
+end
 TEMPLATE = File.read(${JSON.stringify(path)})
 KEYS = %w[DATABASE_HOST DATABASE_PORT DATABASE_USERNAME DATABASE_PASSWORD DATABASE_NAME DB_POOL RAILS_MAX_THREADS MYSQL_SSL_CA]
 def handle(env)
@@ -259,12 +269,19 @@ end`);
               pool: Number(set.DB_POOL ?? set.RAILS_MAX_THREADS ?? 8),
               sslca: set.MYSQL_SSL_CA ?? null,
               sslverify: (set.MYSQL_SSL_CA ?? '') !== '',
+              // With a CA, the option file that makes the client check the host name.
+              ...((set.MYSQL_SSL_CA ?? '') !== '' ? { default_file: cnf, default_group: 'railyard' } : {}),
               connect_timeout: 5,
             });
           },
         ),
         { numRuns: 300 },
       );
+      // Without the option file the client would silently skip the host
+      // name check: database.yml refuses to load instead.
+      rmSync(cnf);
+      await expect(ruby.call({ MYSQL_SSL_CA: '/etc/ssl/mysql/ca-cert.pem' })).rejects.toThrow(/mysql-client\.cnf is missing/);
+      expect(await ruby.call({})).toMatchObject({ sslca: null, sslverify: false });
     } finally {
       await ruby.close();
       rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@
 // socket, never in argv; child processes get it through env.
 import { spawn, type ChildProcess, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,12 @@ export interface MariaDb {
   readonly dir: string;
   /** Set when started with `tls: true`. */
   readonly tls?: MariaDbTls;
+  /**
+   * With `tls: true`: serve the certificate for 127.0.0.1 ('good', the
+   * default) or one for another host name, signed by the same CA
+   * ('wrong-name'), from the next connection on (FLUSH SSL).
+   */
+  serveCertificate(which: 'good' | 'wrong-name'): Promise<void>;
   /** Env a Rails app / the runtime needs to reach this DB (as the db secret provides it). */
   readonly env: Record<string, string>;
   /** Whether mariadbd is running and was started by this harness. */
@@ -324,6 +330,13 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     start,
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),
+    serveCertificate: async (which) => {
+      if (!tls) throw new Error('started without tls: true');
+      const tlsDir = join(dir, 'tls');
+      copyFileSync(join(tlsDir, `${which}-cert.pem`), join(tlsDir, 'server-cert.pem'));
+      copyFileSync(join(tlsDir, `${which}-key.pem`), join(tlsDir, 'server-key.pem'));
+      await query('FLUSH SSL');
+    },
     pause: () => {
       if (!child) throw new Error('mariadbd is not running');
       child.kill('SIGSTOP');
@@ -352,22 +365,27 @@ function mysqlIds(): { uid: number; gid: number } {
 }
 
 /**
- * A CA, a server certificate it signs for 127.0.0.1 and localhost, and an
- * unrelated second CA, made with the openssl CLI. Keys are readable by the
- * mysql user only.
+ * A CA; two server certificates it signs, one for 127.0.0.1 and localhost
+ * (served at first) and one for another host name; and an unrelated second
+ * CA. Made with the openssl CLI; the mysql user can read what it serves.
  */
 async function makeCertificates(dir: string, asRoot: boolean): Promise<MariaDbTls> {
   mkdirSync(dir, { recursive: true });
   const f = (name: string) => join(dir, name);
   const openssl = (args: string[]) => execFileAsync('openssl', args, { cwd: dir, timeout: 60_000 });
-  const ca = async (name: string) => {
-    await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=railyard test ${name}`, '-keyout', f(`${name}-key.pem`), '-out', f(`${name}-cert.pem`)]);
+  const ca = (name: string) =>
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=railyard test ${name}`, '-keyout', f(`${name}-key.pem`), '-out', f(`${name}-cert.pem`)]);
+  const server = async (name: string, san: string) => {
+    await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=railyard test ${name}`, '-keyout', f(`${name}-key.pem`), '-out', f(`${name}.csr`)]);
+    writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
+    await openssl(['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca-cert.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', f(`${name}.ext`), '-out', f(`${name}-cert.pem`)]);
   };
   await ca('ca');
   await ca('other-ca');
-  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server-key.pem'), '-out', f('server.csr')]);
-  writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
-  await openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca-cert.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', f('server.ext'), '-out', f('server-cert.pem')]);
+  await server('good', 'IP:127.0.0.1,DNS:localhost');
+  await server('wrong-name', 'DNS:db.elsewhere.example');
+  copyFileSync(f('good-cert.pem'), f('server-cert.pem'));
+  copyFileSync(f('good-key.pem'), f('server-key.pem'));
   if (asRoot) {
     const { uid, gid } = mysqlIds();
     for (const name of ['', 'server-key.pem', 'server-cert.pem', 'ca-cert.pem']) chownSync(join(dir, name), uid, gid);

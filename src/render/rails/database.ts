@@ -5,6 +5,18 @@ import { commentText, header, integer } from './ruby.js';
 /** Seconds mysql2 waits for a connection (TCP and the server's greeting); its own default is 120. */
 export const CONNECT_TIMEOUT_SECONDS = 5;
 
+/** The MySQL client option file database.yml points at when MYSQL_SSL_CA is set. */
+export function mysqlClientCnf(app: App): string {
+  return `${header(app, 'config/mysql-client.cnf')}
+#
+# Read by the MySQL client library (config/database.yml's default_file and
+# default_group) when MYSQL_SSL_CA is set: check that the server certificate
+# names the host connected to, on top of the CA check.
+[railyard]
+ssl-verify-server-cert=1
+`;
+}
+
 export function databaseYml(app: App): string {
   const caPath = `${app.database.caMountPath}/${app.database.caKey}`;
   return `${header(app, 'config/database.yml (its production section)')}
@@ -36,9 +48,22 @@ production:
   # One connection per thread of this process: Puma's RAILS_MAX_THREADS on
   # the web tier; DB_POOL where a process needs another number.
   pool: <%= Integer(ENV.fetch("DB_POOL") { ENV.fetch("RAILS_MAX_THREADS", "${integer(app.web.threads.max)}") }) %>
-  # TLS to the server, verified against the mounted CA (host name included).
+  # TLS to the server, verified against the mounted CA.
   sslca: <%= env_string.("MYSQL_SSL_CA") %>
   sslverify: <%= !ENV.fetch("MYSQL_SSL_CA", "").empty? %>
+<% unless ENV.fetch("MYSQL_SSL_CA", "").empty? %>
+<%
+    # And that the certificate names DATABASE_HOST: a managed database's CA
+    # signs every customer's server. mysql2 0.5 on MariaDB Connector/C
+    # ignores sslverify and ssl_mode for that; the client library's option
+    # file does it. Without the file it would silently not check, so refuse
+    # to boot instead.
+    client_cnf = Rails.root.join("config", "mysql-client.cnf")
+    raise "#{client_cnf} is missing: copy it from railyard's rails/ output" unless client_cnf.file?
+%>
+  default_file: <%= client_cnf.to_s.to_json %>
+  default_group: railyard
+<% end %>
   # mysql2 waits 120 s for a connection by default; a request should learn
   # sooner that the server is gone.
   connect_timeout: ${integer(CONNECT_TIMEOUT_SECONDS)}

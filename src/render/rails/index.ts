@@ -2,7 +2,7 @@
 // their app. Pure: model in, files out.
 import type { App } from '../../config/schema.js';
 import type { RenderedFile } from '../files.js';
-import { databaseYml } from './database.js';
+import { databaseYml, mysqlClientCnf } from './database.js';
 import { healthController, healthRoutes } from './health.js';
 import { lograge } from './logging.js';
 import { pumaConfig } from './puma.js';
@@ -14,6 +14,7 @@ export function renderRailsFiles(app: App): RenderedFile[] {
     { path: 'rails/config/database.yml', content: databaseYml(app) },
     { path: 'rails/config/initializers/lograge.rb', content: lograge(app) },
     { path: 'rails/config/initializers/racecar.rb', content: racecarInitializer(app) },
+    { path: 'rails/config/mysql-client.cnf', content: mysqlClientCnf(app) },
     { path: 'rails/config/puma.rb', content: pumaConfig(app) },
     { path: 'rails/config/routes.health.rb', content: healthRoutes(app) },
   ];
