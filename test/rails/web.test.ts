@@ -7,7 +7,7 @@
 //   - every line on stdout is a JSON object with timestamp, level,
 //     process_target, pod_name, namespace and message (properties 4, 5);
 //   - the database password appears nowhere in the output (property 6);
-//   - SIGTERM ends Puma cleanly: exit 0.
+//   - SIGTERM ends Puma cleanly: a request in flight completes, exit 0.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readinessTimeoutSeconds } from '../../src/render/rails/index.ts';
@@ -123,11 +123,20 @@ describe('Puma with the rendered Rails files', () => {
     console.log(`[timing] puma boot to first liveness 200: ${bootMs} ms`);
     await probeThroughOutages(base, 'server');
 
+    // SIGTERM with a 2 s request in flight: Puma stops accepting, finishes
+    // it, and exits 0 (not 143: raise_exception_on_sigterm false).
+    const inFlight = httpGet(`${base}/fixture/slow?seconds=2`, 20_000);
+    await proc.waitForLine((l) => l.includes('"slow request started"'), 10_000);
     const stopStarted = Date.now();
     proc.child.kill('SIGTERM');
+    const slow = await inFlight;
     const exit = await proc.exit;
-    console.log(`[timing] puma SIGTERM to exit: ${Date.now() - stopStarted} ms`);
+    const stopMs = Date.now() - stopStarted;
+    console.log(`[timing] puma SIGTERM (2 s request in flight) to exit: ${stopMs} ms`);
+    expect(slow.status).toBe(200);
+    expect(slow.json).toEqual({ slept: 2 });
     expect(exit).toEqual({ code: 0, signal: null });
+    expect(stopMs).toBeGreaterThanOrEqual(1000);
     checkLogs(proc, 'server');
     // Nothing but JSON on stdout, and the runtime was not there to wrap it.
     expect(proc.lines.every((l) => !l.includes('"stream"'))).toBe(true);
