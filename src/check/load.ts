@@ -3,7 +3,7 @@
 // at the edge; the rules never touch the file system.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { load as loadYaml, YAMLException } from 'js-yaml';
 import { parseDockerfile } from './dockerfile.js';
 import type { DockerStage, K8sObject } from './types.js';
 
@@ -60,21 +60,40 @@ export function parseManifests(text: string, display: string): { objects: K8sObj
     }
     return { objects, lines };
   }
-  const counter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    const err = doc.errors[0];
-    if (err) {
-      const pos = err.linePos?.[0];
-      throw new UnreadableInput(display, `${pos ? `line ${pos.line}: ` : ''}${err.message.split('\n')[0]}`);
+  // Documents are split at `---` lines here, so each knows its first line, and parsed
+  // with js-yaml: at 5,000 objects the `yaml` package's document model costs seconds.
+  // A `---` at column 0 cannot be inside a block scalar, whose lines are indented.
+  const chunks: { line: number; text: string }[] = [];
+  let current: string[] = [];
+  let currentLine = 1;
+  text.split('\n').forEach((line, i) => {
+    const marker = /^(---|\.\.\.)(\s|$)/.exec(line);
+    if (!marker) {
+      current.push(line);
+      return;
     }
-    const value = doc.toJS({ maxAliasCount: 100 });
+    chunks.push({ line: currentLine, text: current.join('\n') });
+    // Whatever follows `---` on its line (`--- {a: 1}`) opens the next document.
+    current = marker[1] === '---' ? [line.slice(3)] : [];
+    currentLine = marker[1] === '---' ? i + 1 : i + 2;
+  });
+  chunks.push({ line: currentLine, text: current.join('\n') });
+  for (const chunk of chunks) {
+    if (!/\S/.test(chunk.text.replace(/#.*$/gm, ''))) continue;
+    let value: unknown;
+    try {
+      value = loadYaml(chunk.text, { filename: display });
+    } catch (e) {
+      if (!(e instanceof YAMLException)) throw e;
+      const mark = (e as YAMLException & { mark?: { line: number } }).mark;
+      throw new UnreadableInput(display, `${mark ? `line ${chunk.line + mark.line}: ` : ''}${e.reason ?? e.message}`);
+    }
     if (value === null || value === undefined) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new UnreadableInput(display, `line ${counter.linePos(doc.range[0]).line}: a document must be a Kubernetes object (a mapping)`);
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    const firstContent = chunk.line + Math.max(0, chunk.text.split('\n').findIndex((l) => /^\s*[^#\s]/.test(l)));
+    if (typeof value !== 'object' || Array.isArray(value)) throw new UnreadableInput(display, `line ${firstContent}: a document must be a Kubernetes object (a mapping)`);
     for (const o of flattenList(value)) {
       objects.push(o);
-      lines.push(counter.linePos(start).line);
+      lines.push(firstContent);
     }
   }
   return { objects, lines };

@@ -167,3 +167,70 @@ export function keyMatches(pattern: string, key: string): boolean {
   const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
   return re.test(key);
 }
+
+// ---------------------------------------------------------------- lookups that scale
+// Rules ask "which pods does this selector pick", "which HPA targets this"; at 5,000
+// objects a scan per question is quadratic, so each check run builds these maps once.
+
+export interface CheckIndex {
+  byKind: Map<string, K8sObject[]>;
+  /** `${kind}\0${namespace}\0${name}` → object (namespace '' for cluster-scoped kinds). */
+  byKey: Map<string, K8sObject>;
+  pods: PodTemplate[];
+  /** `${namespace}\0${key}=${value}` → pod templates carrying that label. */
+  podsByLabel: Map<string, PodTemplate[]>;
+  podsByNamespace: Map<string, PodTemplate[]>;
+}
+
+const indexes = new WeakMap<object, CheckIndex>();
+
+export function indexOf(ctx: CheckContext): CheckIndex {
+  let ix = indexes.get(ctx);
+  if (ix) return ix;
+  ix = { byKind: new Map(), byKey: new Map(), pods: [], podsByLabel: new Map(), podsByNamespace: new Map() };
+  for (const o of ctx.objects) {
+    const kind = String(o.kind);
+    let list = ix.byKind.get(kind);
+    if (!list) ix.byKind.set(kind, (list = []));
+    list.push(o);
+    const ns = isClusterScoped(o) ? '' : namespaceOf(o, ctx);
+    ix.byKey.set(`${kind}\0${ns}\0${String(o.metadata?.name)}`, o);
+    const t = podTemplateOf(o);
+    if (!t) continue;
+    ix.pods.push(t);
+    const podNs = namespaceOf(o, ctx);
+    let inNs = ix.podsByNamespace.get(podNs);
+    if (!inNs) ix.podsByNamespace.set(podNs, (inNs = []));
+    inNs.push(t);
+    for (const [k, v] of Object.entries(t.labels)) {
+      const key = `${podNs}\0${k}=${String(v)}`;
+      let withLabel = ix.podsByLabel.get(key);
+      if (!withLabel) ix.podsByLabel.set(key, (withLabel = []));
+      withLabel.push(t);
+    }
+  }
+  indexes.set(ctx, ix);
+  return ix;
+}
+
+export function objectsOfKind(ctx: CheckContext, kind: string): K8sObject[] {
+  return indexOf(ctx).byKind.get(kind) ?? [];
+}
+
+export function findObject(ctx: CheckContext, kind: string, namespace: string, name: string): K8sObject | undefined {
+  return indexOf(ctx).byKey.get(`${kind}\0${namespace}\0${name}`);
+}
+
+/** Pod templates in a namespace that a selector picks (plain map for Services, LabelSelector otherwise). */
+export function podsSelectedBy(ctx: CheckContext, namespace: string, selector: Record<string, any> | undefined, plainMap: boolean): PodTemplate[] {
+  if (!selector) return [];
+  const ix = indexOf(ctx);
+  // Start from the rarest label the selector asks for: `app: storecove` is on every pod.
+  let candidates: PodTemplate[] | undefined;
+  for (const [k, v] of Object.entries((plainMap ? selector : selector.matchLabels ?? {}) as Record<string, unknown>)) {
+    const withLabel = ix.podsByLabel.get(`${namespace}\0${k}=${String(v)}`) ?? [];
+    if (!candidates || withLabel.length < candidates.length) candidates = withLabel;
+  }
+  candidates ??= ix.podsByNamespace.get(namespace) ?? [];
+  return candidates.filter((p) => selects(selector, p.labels, plainMap));
+}

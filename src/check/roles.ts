@@ -27,7 +27,18 @@ export function runsRails(c: ContainerAt, ctx: CheckContext): boolean {
   return /\b(rails|rake|puma|racecar|delayed_job|jobs:work|railyard)\b/.test(argv.join(' '));
 }
 
+const roleCache = new WeakMap<CheckContext, Map<K8sObject, Role>>();
+
+/** The object's role, computed once per check run (several rules ask). */
 export function roleOf(obj: K8sObject, ctx: CheckContext): Role {
+  let cache = roleCache.get(ctx);
+  if (!cache) roleCache.set(ctx, (cache = new Map()));
+  let role = cache.get(obj);
+  if (!role) cache.set(obj, (role = computeRole(obj, ctx)));
+  return role;
+}
+
+function computeRole(obj: K8sObject, ctx: CheckContext): Role {
   const t = podTemplateOf(obj);
   if (!t) return { kind: 'other' };
   const name = String(obj.metadata?.name ?? '');

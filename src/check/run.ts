@@ -85,13 +85,15 @@ export function checkObjects(objects: readonly K8sObject[], input: CheckInput = 
       const f: Finding = { rule: rule.id, severity: raw.severity ?? rule.severity, object, path: raw.path, message: raw.message, why: rule.why, fix: rule.fix };
       const source = raw.source ?? (isObject ? input.sourceOf?.(raw.object as K8sObject) : undefined);
       if (source) f.source = source;
-      const reason = isObject ? (annotationIgnores(raw.object as K8sObject).get(rule.id) ?? annotationIgnores(raw.object as K8sObject).get('*')) : undefined;
+      const ignores = isObject ? annotationIgnores(raw.object as K8sObject) : undefined;
+      const reason = ignores ? (ignores.get(rule.id) ?? ignores.get('*')) : undefined;
       if (reason !== undefined) f.silenced = { reason, by: 'annotation' };
       else if ((input.ignore ?? []).some((i) => (i.rule === rule.id || i.rule === '*') && (i.kind === undefined || (i.kind.toLowerCase() === object.kind.toLowerCase() && i.name === object.name)))) f.silenced = { reason: 'ignored with --ignore', by: 'flag' };
       findings.push(f);
     }
   }
-  return findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || describeRef(a.object).localeCompare(describeRef(b.object)) || a.rule.localeCompare(b.rule) || a.path.localeCompare(b.path));
+  const key = new Map(findings.map((f) => [f, `${ORDER[f.severity]}\0${describeRef(f.object)}\0${f.rule}\0${f.path}`]));
+  return findings.sort((a, b) => (key.get(a)! < key.get(b)! ? -1 : key.get(a)! > key.get(b)! ? 1 : 0));
 }
 
 /** Findings that count towards the exit status. */

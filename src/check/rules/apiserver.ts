@@ -152,7 +152,16 @@ function validateCronField(field: string, spec: (typeof CRON_FIELDS)[number]): s
 }
 
 /** An IANA time zone name the controller can load (`Etc/UTC`, `Europe/Paris`): undefined when valid. */
+const zoneCache = new Map<string, string | undefined>();
+
 export function validateTimeZone(tz: string): string | undefined {
+  if (zoneCache.has(tz)) return zoneCache.get(tz);
+  const problem = checkTimeZone(tz);
+  if (zoneCache.size < 1000) zoneCache.set(tz, problem);
+  return problem;
+}
+
+function checkTimeZone(tz: string): string | undefined {
   // The controller loads tzdata names; Intl knows the same database. Intl also
   // accepts odd spellings ("utc", "+01:00") that the API server refuses, so those are checked first.
   if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(tz)) return `"${tz}" is not a time zone name such as Etc/UTC or Europe/Amsterdam`;

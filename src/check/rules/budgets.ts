@@ -1,6 +1,7 @@
 // Budgets: memory per worker pod and database connections across the app, the two
 // sums the design document never did.
-import { namespaceOf, podTemplateOf } from '../objects.js';
+import { podTemplateOf } from '../objects.js';
+import { hpaFor } from './reliability.js';
 import { roleOf } from '../roles.js';
 import { parseQuantity } from './apiserver.js';
 import type { CheckContext, K8sObject, RawFinding, Rule } from '../types.js';
@@ -38,7 +39,7 @@ export const workerMemory: Rule = {
 
 /** The most replicas a workload can have: its HPA's maxReplicas, the model's replicas.max, or spec.replicas. */
 function maxReplicas(o: K8sObject, ctx: CheckContext): number {
-  const hpa = ctx.objects.find((h) => h.kind === 'HorizontalPodAutoscaler' && h.spec?.scaleTargetRef?.name === o.metadata?.name && h.spec?.scaleTargetRef?.kind === o.kind && namespaceOf(h, ctx) === namespaceOf(o, ctx));
+  const hpa = hpaFor(o, ctx);
   if (hpa?.spec?.maxReplicas !== undefined) return Number(hpa.spec.maxReplicas);
   const fromModel = ctx.facts.maxReplicas[String(o.metadata?.name)];
   if (fromModel !== undefined) return fromModel;

@@ -1,20 +1,33 @@
 // Consistency: references between objects (and the model) that must resolve.
-import { asArray, containersOf, keyMatches, literalEnv, namespaceOf, podTemplates, selects, shellAssignments, shellVarRefs, type ContainerAt, type PodTemplate } from '../objects.js';
+import { asArray, containersOf, findObject, keyMatches, literalEnv, namespaceOf, objectsOfKind, podTemplates, podsSelectedBy, shellAssignments, shellVarRefs, type ContainerAt, type PodTemplate } from '../objects.js';
 import type { CheckContext, DockerStage, K8sObject, KnownSecret, RawFinding, Rule } from '../types.js';
 
 // ---------------------------------------------------------------- what the set holds
 
-export function knownSecrets(ctx: CheckContext): KnownSecret[] {
-  const fromObjects: KnownSecret[] = ctx.objects
-    .filter((o) => o.kind === 'Secret' && typeof o.metadata?.name === 'string')
+const secretCache = new WeakMap<CheckContext, { all: KnownSecret[]; byName: Map<string, KnownSecret[]> }>();
+
+function secretTable(ctx: CheckContext) {
+  let t = secretCache.get(ctx);
+  if (t) return t;
+  const fromObjects: KnownSecret[] = objectsOfKind(ctx, 'Secret')
+    .filter((o) => typeof o.metadata?.name === 'string')
     .map((o) => ({ name: o.metadata.name, namespace: namespaceOf(o, ctx), keys: [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})], origin: 'object' as const }));
-  return [...fromObjects, ...ctx.facts.secrets];
+  const all = [...fromObjects, ...ctx.facts.secrets];
+  const byName = new Map<string, KnownSecret[]>();
+  for (const s of all) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  secretCache.set(ctx, (t = { all, byName }));
+  return t;
+}
+
+/** Secrets in the set plus those the model declares. */
+export function knownSecrets(ctx: CheckContext): KnownSecret[] {
+  return secretTable(ctx).all;
 }
 
 export type Lookup<T> = { found: T } | { found?: undefined; elsewhere: T[] };
 
-export function lookupSecret(ctx: CheckContext, name: string, namespace: string, secrets = knownSecrets(ctx)): Lookup<KnownSecret> {
-  const same = secrets.filter((s) => s.name === name);
+export function lookupSecret(ctx: CheckContext, name: string, namespace: string): Lookup<KnownSecret> {
+  const same = secretTable(ctx).byName.get(name) ?? [];
   const here = same.find((s) => s.namespace === namespace);
   return here ? { found: here } : { elsewhere: same };
 }
@@ -86,8 +99,7 @@ interface Resolution {
 
 /** Resolves every Secret/ConfigMap reference of every pod once; three rules read the result. */
 function resolveRefs(ctx: CheckContext): Resolution[] {
-  const secrets = knownSecrets(ctx);
-  const configMaps = ctx.objects.filter((o) => o.kind === 'ConfigMap');
+  const configMaps = objectsOfKind(ctx, 'ConfigMap');
   const out: Resolution[] = [];
   for (const pod of podTemplates(ctx.objects)) {
     const namespace = namespaceOf(pod.owner, ctx);
@@ -98,13 +110,13 @@ function resolveRefs(ctx: CheckContext): Resolution[] {
           out.push({ ref, pod, namespace, state: 'external' });
           continue;
         }
-        const r = lookupSecret(ctx, ref.name, namespace, secrets);
+        const r = lookupSecret(ctx, ref.name, namespace);
         if (r.found) out.push({ ref, pod, namespace, state: ref.key !== undefined && secretHasKey(r.found, ref.key) === false ? 'key-missing' : 'ok' });
         else out.push({ ref, pod, namespace, state: r.elsewhere.length ? 'elsewhere' : 'missing', elsewhere: r.elsewhere.map((s) => s.namespace) });
       } else {
         if (BUILTIN_CONFIGMAPS.has(ref.name)) continue;
-        const same = configMaps.filter((m) => m.metadata?.name === ref.name);
-        const here = same.find((m) => namespaceOf(m, ctx) === namespace);
+        const here = findObject(ctx, 'ConfigMap', namespace, ref.name);
+        const same = here ? [here] : configMaps.filter((m) => m.metadata?.name === ref.name);
         if (here) out.push({ ref, pod, namespace, state: ref.key !== undefined && !configMapKeys(here).includes(ref.key) ? 'key-missing' : 'ok' });
         else out.push({ ref, pod, namespace, state: same.length ? 'elsewhere' : 'missing', elsewhere: same.map((m) => namespaceOf(m, ctx)) });
       }
@@ -195,13 +207,11 @@ export const serviceSelectsNothing: Rule = {
   why: 'A Service whose selector matches no pod template has no endpoints: every request to it fails.',
   fix: 'Make spec.selector equal to labels the target pod template carries.',
   peers: { kubeScore: 'service-targets-pod', kubeLinter: 'dangling-service' },
-  check: (ctx) => {
-    const pods = podTemplates(ctx.objects);
-    return ctx.objects
-      .filter((o) => o.kind === 'Service' && o.spec?.type !== 'ExternalName' && o.spec?.selector && Object.keys(o.spec.selector).length > 0)
-      .filter((s) => !pods.some((p) => namespaceOf(p.owner, ctx) === namespaceOf(s, ctx) && selects(s.spec.selector, p.labels, true)))
-      .map((s) => ({ object: s, path: 'spec.selector', message: `selector ${Object.entries(s.spec.selector).map(([k, v]) => `${k}=${String(v)}`).join(',')} matches no pod template in namespace ${namespaceOf(s, ctx)}` }));
-  },
+  check: (ctx) =>
+    objectsOfKind(ctx, 'Service')
+      .filter((o) => o.spec?.type !== 'ExternalName' && o.spec?.selector && Object.keys(o.spec.selector).length > 0)
+      .filter((s) => podsSelectedBy(ctx, namespaceOf(s, ctx), s.spec.selector, true).length === 0)
+      .map((s) => ({ object: s, path: 'spec.selector', message: `selector ${Object.entries(s.spec.selector).map(([k, v]) => `${k}=${String(v)}`).join(',')} matches no pod template in namespace ${namespaceOf(s, ctx)}` })),
 };
 
 export const serviceTargetPort: Rule = {
@@ -213,9 +223,8 @@ export const serviceTargetPort: Rule = {
   peers: { kubeLinter: 'dangling-service' },
   check: (ctx) => {
     const out: RawFinding[] = [];
-    const pods = podTemplates(ctx.objects);
-    for (const s of ctx.objects.filter((o) => o.kind === 'Service' && o.spec?.selector && Object.keys(o.spec.selector).length > 0)) {
-      const selected = pods.filter((p) => namespaceOf(p.owner, ctx) === namespaceOf(s, ctx) && selects(s.spec.selector, p.labels, true));
+    for (const s of objectsOfKind(ctx, 'Service').filter((o) => o.spec?.selector && Object.keys(o.spec.selector).length > 0)) {
+      const selected = podsSelectedBy(ctx, namespaceOf(s, ctx), s.spec.selector, true);
       if (selected.length === 0) continue;
       const ports = selected.flatMap((p) => containersOf(p, false).flatMap((c) => asArray(c.container.ports)));
       asArray(s.spec.ports).forEach((p, i) => {
@@ -242,14 +251,19 @@ interface TargetRef {
   elsewhere: string[];
 }
 
+const targetCache = new WeakMap<CheckContext, TargetRef[]>();
+
 function targetRefs(ctx: CheckContext): TargetRef[] {
+  const cached = targetCache.get(ctx);
+  if (cached) return cached;
   const out: TargetRef[] = [];
+  targetCache.set(ctx, out);
   const find = (from: K8sObject, path: string, kind: string, name: string, namespace: string, port?: number | string) => {
-    const same = ctx.objects.filter((o) => o.kind === kind && o.metadata?.name === name);
-    const found = same.find((o) => namespaceOf(o, ctx) === namespace);
-    out.push({ from, path, kind, name, namespace, port, found, elsewhere: found ? [] : same.map((o) => namespaceOf(o, ctx)) });
+    const found = findObject(ctx, kind, namespace, name);
+    const elsewhere = found ? [] : objectsOfKind(ctx, kind).filter((o) => o.metadata?.name === name).map((o) => namespaceOf(o, ctx));
+    out.push({ from, path, kind, name, namespace, port, found, elsewhere });
   };
-  for (const o of ctx.objects) {
+  for (const o of [...objectsOfKind(ctx, 'Ingress'), ...objectsOfKind(ctx, 'HTTPRoute'), ...objectsOfKind(ctx, 'GRPCRoute'), ...objectsOfKind(ctx, 'HorizontalPodAutoscaler')]) {
     const ns = namespaceOf(o, ctx);
     if (o.kind === 'Ingress') {
       const backend = (b: any, path: string) => b?.service?.name && find(o, path, 'Service', b.service.name, ns, b.service.port?.number ?? b.service.port?.name);
@@ -322,7 +336,6 @@ export const requiredEnv: Rule = {
   peers: {},
   check: (ctx) => {
     const out: RawFinding[] = [];
-    const secrets = knownSecrets(ctx);
     for (const pod of podTemplates(ctx.objects)) {
       const namespace = namespaceOf(pod.owner, ctx);
       for (const c of containersOf(pod)) {
@@ -335,12 +348,12 @@ export const requiredEnv: Rule = {
         for (const e of asArray(c.container.envFrom)) {
           const prefix = String(e?.prefix ?? '');
           if (e?.secretRef?.name) {
-            const r = lookupSecret(ctx, e.secretRef.name, namespace, secrets);
+            const r = lookupSecret(ctx, e.secretRef.name, namespace);
             if (!r.found || !r.found.keys) unknownSource = true;
             else r.found.keys.forEach((k) => patterns.push(prefix + k));
           }
           if (e?.configMapRef?.name) {
-            const m = ctx.objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === e.configMapRef.name && namespaceOf(o, ctx) === namespace);
+            const m = findObject(ctx, 'ConfigMap', namespace, e.configMapRef.name);
             if (!m) unknownSource = true;
             else configMapKeys(m).forEach((k) => patterns.push(prefix + k));
           }

@@ -1,6 +1,6 @@
 // Logging: a Fluent Bit config that actually reads this app's pod logs, parses the
 // node runtime's log format, and can read its shipping token.
-import { asArray, containersOf, namespaceOf, podTemplateOf, podTemplates } from '../objects.js';
+import { asArray, containersOf, namespaceOf, objectsOfKind, podTemplateOf, podTemplates } from '../objects.js';
 import { isLogCollector } from './security.js';
 import { lookupSecret, secretHasKey } from './consistency.js';
 import type { CheckContext, K8sObject, RawFinding, Rule } from '../types.js';
@@ -41,12 +41,17 @@ interface FluentConfig {
   readers: K8sObject[];
 }
 
+const configCache = new WeakMap<CheckContext, FluentConfig[]>();
+
 function fluentConfigs(ctx: CheckContext): FluentConfig[] {
+  const cached = configCache.get(ctx);
+  if (cached) return cached;
   const out: FluentConfig[] = [];
-  for (const cm of ctx.objects.filter((o) => o.kind === 'ConfigMap')) {
+  configCache.set(ctx, out);
+  for (const cm of objectsOfKind(ctx, 'ConfigMap')) {
     const sections = Object.entries((cm.data ?? {}) as Record<string, unknown>).flatMap(([k, v]) => (typeof v === 'string' && /^\s*\[INPUT\]/m.test(v) ? parseFluentBitConfig(v, k) : []));
     if (sections.length === 0) continue;
-    const readers = ctx.objects.filter((o) => o.kind === 'DaemonSet' && namespaceOf(o, ctx) === namespaceOf(cm, ctx) && asArray(podTemplateOf(o)?.spec.volumes).some((v) => v?.configMap?.name === cm.metadata?.name));
+    const readers = objectsOfKind(ctx, 'DaemonSet').filter((o) => namespaceOf(o, ctx) === namespaceOf(cm, ctx) && asArray(podTemplateOf(o)?.spec.volumes).some((v) => v?.configMap?.name === cm.metadata?.name));
     out.push({ configMap: cm, sections, readers });
   }
   return out;
@@ -80,17 +85,22 @@ export const tailPath: Rule = {
   check: (ctx) => {
     const out: RawFinding[] = [];
     const apps = podTemplates(ctx.objects).filter((t) => !isLogCollector(t.owner));
+    // Each workload's sample log files, computed once for every config.
+    const files = new Map(apps.map((t) => [t, containersOf(t).map((c) => sampleLogFile(t.owner, namespaceOf(t.owner, ctx), String(c.container.name)))]));
+    // Configs repeat (one per copy of an app): match each distinct Path/Exclude_Path once.
+    const missedBy = new Map<string, string[]>();
     for (const cfg of fluentConfigs(ctx)) {
       for (const input of tailInputs(cfg)) {
         const paths = (input.props.get('path') ?? []).flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean);
         if (!paths.some((p) => p.startsWith('/var/log/containers'))) continue;
-        const include = paths.map(globToRegExp);
-        const exclude = (input.props.get('exclude_path') ?? []).flatMap((p) => p.split(',')).map((p) => globToRegExp(p.trim()));
-        const missed: string[] = [];
-        for (const t of apps) {
-          const ns = namespaceOf(t.owner, ctx);
-          const files = containersOf(t).map((c) => sampleLogFile(t.owner, ns, String(c.container.name)));
-          if (!files.some((f) => include.some((r) => r.test(f)) && !exclude.some((r) => r.test(f)))) missed.push(`${t.owner.kind}/${t.owner.metadata?.name}`);
+        const excludes = (input.props.get('exclude_path') ?? []).flatMap((p) => p.split(',')).map((p) => p.trim());
+        const memo = `${paths.join(',')}\0${excludes.join(',')}`;
+        let missed = missedBy.get(memo);
+        if (!missed) {
+          const include = paths.map(globToRegExp);
+          const exclude = excludes.map(globToRegExp);
+          missed = apps.filter((t) => !files.get(t)!.some((f) => include.some((r) => r.test(f)) && !exclude.some((r) => r.test(f)))).map((t) => `${t.owner.kind}/${t.owner.metadata?.name}`);
+          missedBy.set(memo, missed);
         }
         if (missed.length) out.push({ object: cfg.configMap, path: `data.${input.key}`, message: `tail Path ${paths.join(',')} matches no log file of ${missed.join(', ')} (files are named like ${sampleLogFile(apps.find((t) => `${t.owner.kind}/${t.owner.metadata?.name}` === missed[0])!.owner, namespaceOf(apps[0]!.owner, ctx), 'app').split('/').pop()})` });
       }

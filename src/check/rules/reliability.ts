@@ -1,5 +1,5 @@
 // Reliability: what keeps the app up through deploys, node drains and slow jobs.
-import { asArray, containersOf, namespaceOf, podTemplateOf, podTemplates, selects } from '../objects.js';
+import { containersOf, namespaceOf, objectsOfKind, podTemplateOf, podTemplates, podsSelectedBy } from '../objects.js';
 import { roleOf, runsRails } from '../roles.js';
 import type { CheckContext, K8sObject, RawFinding, Rule } from '../types.js';
 
@@ -27,8 +27,20 @@ export const resources: Rule = {
   },
 };
 
-function hpaFor(obj: K8sObject, ctx: CheckContext): K8sObject | undefined {
-  return ctx.objects.find((h) => h.kind === 'HorizontalPodAutoscaler' && h.spec?.scaleTargetRef?.kind === obj.kind && h.spec?.scaleTargetRef?.name === obj.metadata?.name && namespaceOf(h, ctx) === namespaceOf(obj, ctx));
+const hpaMaps = new WeakMap<CheckContext, Map<string, K8sObject>>();
+
+/** The HPA scaling this workload, if any (indexed once per run). */
+export function hpaFor(obj: K8sObject, ctx: CheckContext): K8sObject | undefined {
+  let map = hpaMaps.get(ctx);
+  if (!map) {
+    map = new Map();
+    for (const h of objectsOfKind(ctx, 'HorizontalPodAutoscaler')) {
+      const t = h.spec?.scaleTargetRef;
+      if (t?.name) map.set(`${namespaceOf(h, ctx)}\0${String(t.kind)}\0${String(t.name)}`, h);
+    }
+    hpaMaps.set(ctx, map);
+  }
+  return map.get(`${namespaceOf(obj, ctx)}\0${String(obj.kind)}\0${String(obj.metadata?.name)}`);
 }
 
 export const pdb: Rule = {
@@ -40,13 +52,14 @@ export const pdb: Rule = {
   peers: { kubeScore: 'deployment-has-poddisruptionbudget, statefulset-has-poddisruptionbudget', polaris: 'missingPodDisruptionBudget' },
   check: (ctx) => {
     const out: RawFinding[] = [];
-    const budgets = ctx.objects.filter((o) => o.kind === 'PodDisruptionBudget');
-    for (const o of ctx.objects.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
+    // Mark every workload some PDB selects, then report the replicated ones left over.
+    const covered = new Set<K8sObject>();
+    for (const b of objectsOfKind(ctx, 'PodDisruptionBudget')) for (const p of podsSelectedBy(ctx, namespaceOf(b, ctx), b.spec?.selector, false)) covered.add(p.owner);
+    for (const o of [...objectsOfKind(ctx, 'Deployment'), ...objectsOfKind(ctx, 'StatefulSet')]) {
       const count = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
       const replicas = Math.max(count(o.spec?.replicas, 1), count(hpaFor(o, ctx)?.spec?.minReplicas, 0));
-      if (replicas <= 1) continue;
-      const labels = o.spec?.template?.metadata?.labels ?? {};
-      if (!budgets.some((b) => namespaceOf(b, ctx) === namespaceOf(o, ctx) && selects(b.spec?.selector, labels))) out.push({ object: o, path: 'metadata.name', message: `${replicas} replicas and no PodDisruptionBudget selects them` });
+      if (replicas <= 1 || covered.has(o)) continue;
+      out.push({ object: o, path: 'metadata.name', message: `${replicas} replicas and no PodDisruptionBudget selects them` });
     }
     return out;
   },
@@ -67,13 +80,15 @@ export const probesMissing: Rule = {
   peers: { kubeScore: 'pod-probes', kubeLinter: 'no-readiness-probe, no-liveness-probe', polaris: 'readinessProbeMissing, livenessProbeMissing' },
   check: (ctx) => {
     const out: RawFinding[] = [];
-    const services = ctx.objects.filter((o) => o.kind === 'Service' && o.spec?.selector && Object.keys(o.spec.selector).length);
-    for (const o of ctx.objects.filter((x) => x.kind === 'Deployment' || x.kind === 'StatefulSet')) {
-      const t = podTemplateOf(o)!;
+    const served = new Set<K8sObject>();
+    for (const svc of objectsOfKind(ctx, 'Service')) {
+      if (svc.spec?.selector && Object.keys(svc.spec.selector).length) for (const p of podsSelectedBy(ctx, namespaceOf(svc, ctx), svc.spec.selector, true)) served.add(p.owner);
+    }
+    for (const o of [...objectsOfKind(ctx, 'Deployment'), ...objectsOfKind(ctx, 'StatefulSet')]) {
+      const t = podTemplateOf(o);
       if (!t) continue;
-      const served = services.some((s) => namespaceOf(s, ctx) === namespaceOf(o, ctx) && selects(s.spec.selector, t.labels, true));
       for (const c of containersOf(t, false)) {
-        if (served && !c.container.readinessProbe) out.push({ object: o, path: `${c.path}.readinessProbe`, message: `container "${c.container.name}" is behind a Service and has no readinessProbe` });
+        if (served.has(o) && !c.container.readinessProbe) out.push({ object: o, path: `${c.path}.readinessProbe`, message: `container "${c.container.name}" is behind a Service and has no readinessProbe` });
         if (!c.container.livenessProbe) out.push({ object: o, path: `${c.path}.livenessProbe`, message: `container "${c.container.name}" has no livenessProbe` });
       }
     }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Measures `railyard check` with hyperfine, next to kube-score and kubeconform on the
+# same inputs in the same run, and rewrites the "check" section of docs/PERFORMANCE.md.
+#   1. the Storecove example: `railyard check examples/storecove` (config, render,
+#      check: the 300 ms budget) and `--manifests` on its rendered k8s/ folder;
+#   2. 5,000 generated objects (copies of the rendered app, renamed): the 3 s budget.
+# Needs: make build, make check-peers (kube-score, kubeconform, schemas), hyperfine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.cache/bin:$PATH" NO_COLOR=1
+
+RUNS=${RUNS:-10}
+OBJECTS=${OBJECTS:-5000}
+for tool in hyperfine kube-score kubeconform; do
+  command -v "$tool" >/dev/null || { echo "bench/check.sh: $tool is missing (make check-peers; apt-get install hyperfine)" >&2; exit 2; }
+done
+[ -f dist/cli.js ] || npm run build --silent
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+node bin/railyard.js synth examples/storecove --out "$work/storecove" --image-tag bench0000000 --quiet
+app="$work/storecove/k8s"
+
+# 5,000 objects: the rendered app copied with every name suffixed, one file per copy.
+node --input-type=module - "$app" "$work/generated" "$OBJECTS" <<'JS'
+import { readdirSync, readFileSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+const [src, out, want] = process.argv.slice(2);
+const files = [];
+const walk = (d) => { for (const e of readdirSync(d)) { const p = join(d, e); statSync(p).isDirectory() ? walk(p) : p.endsWith('.yaml') && files.push(p); } };
+walk(src);
+const objects = files.flatMap((f) => parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS()).filter(Boolean));
+mkdirSync(out, { recursive: true });
+let n = 0;
+for (let copy = 0; n < Number(want); copy++) {
+  const docs = [];
+  for (const o of objects) {
+    if (n >= Number(want)) break;
+    const c = structuredClone(o);
+    if (c.kind !== 'Namespace') c.metadata.name = `${c.metadata.name}-${copy}`.slice(0, c.kind === 'CronJob' ? 52 : 63).replace(/-+$/, '');
+    docs.push(stringify(c));
+    n++;
+  }
+  writeFileSync(join(out, `copy-${copy}.yaml`), docs.join('---\n'));
+}
+console.error(`generated ${n} objects in ${out}`);
+JS
+
+schemas="$PWD/.cache/kubeconform-schemas/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+kubeconform_cmd() { echo "kubeconform -strict -summary -kubernetes-version 1.34.0 -schema-location '$schemas' $1"; }
+app_files=$(find "$app" -name '*.yaml' | sort | tr '\n' ' ')
+gen_files=$(find "$work/generated" -name '*.yaml' | sort | tr '\n' ' ')
+
+hyperfine --style basic --runs "$RUNS" --warmup 2 -i --export-json "$work/app.json" \
+  -n 'railyard --version (CLI start)' 'node bin/railyard.js --version' \
+  -n 'railyard check examples/storecove' 'node bin/railyard.js check examples/storecove' \
+  -n 'railyard check --manifests (storecove k8s/)' "node bin/railyard.js check --manifests $app" \
+  -n 'kube-score (storecove k8s/)' "kube-score score $app_files" \
+  -n 'kubeconform -strict (storecove k8s/)' "$(kubeconform_cmd "$app")"
+
+hyperfine --style basic --runs "$(( RUNS < 5 ? RUNS : 5 ))" --warmup 1 -i --export-json "$work/gen.json" \
+  -n "railyard check --manifests ($OBJECTS objects)" "node bin/railyard.js check --manifests $work/generated" \
+  -n "kube-score ($OBJECTS objects)" "kube-score score $gen_files" \
+  -n "kubeconform -strict ($OBJECTS objects)" "$(kubeconform_cmd "$work/generated")"
+
+node --input-type=module - "$work/app.json" "$work/gen.json" "$OBJECTS" <<'JS'
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, loadavg } from 'node:os';
+const [appJson, genJson, objects] = process.argv.slice(2);
+const rows = [...JSON.parse(readFileSync(appJson, 'utf8')).results, ...JSON.parse(readFileSync(genJson, 'utf8')).results];
+const med = (name) => rows.find((r) => r.command === name).median * 1000;
+const ms = (v) => `${Math.round(v)} ms`;
+const app = med('railyard check examples/storecove');
+const appManifests = med('railyard check --manifests (storecove k8s/)');
+const gen = med(`railyard check --manifests (${objects} objects)`);
+const line = (name, budget) => `| ${name} | ${ms(med(name))} | ${budget ?? ''} |`;
+const ratio = (a, b) => (med(a) / med(b)).toFixed(2);
+const section = `## check (bench/check.sh)
+
+Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()[0].toFixed(1)} at the end
+(the machine is shared; the anchors ran in the same hyperfine sessions, so the ratios hold better than the absolute times).
+Median wall time of ${rows[0].times.length} runs (5,000 objects: ${rows.at(-1).times.length} runs), kube-score v1.20.0 and kubeconform v0.7.0 (-strict, Kubernetes 1.34 schemas) on the same inputs.
+
+| command | median | budget |
+| --- | --- | --- |
+${line('railyard --version (CLI start)')}
+${line('railyard check examples/storecove', '≤ 300 ms ' + (app <= 300 ? '(met)' : '(NOT met)'))}
+${line('railyard check --manifests (storecove k8s/)')}
+${line('kube-score (storecove k8s/)')}
+${line('kubeconform -strict (storecove k8s/)')}
+${line(`railyard check --manifests (${objects} objects)`, '≤ 3 s ' + (gen <= 3000 ? '(met)' : '(NOT met)'))}
+${line(`kube-score (${objects} objects)`)}
+${line(`kubeconform -strict (${objects} objects)`)}
+
+Ratios (railyard ÷ peer, same input): Storecove --manifests vs kube-score ${ratio('railyard check --manifests (storecove k8s/)', 'kube-score (storecove k8s/)')}, vs kubeconform ${ratio('railyard check --manifests (storecove k8s/)', 'kubeconform -strict (storecove k8s/)')};
+${objects} objects vs kube-score ${ratio(`railyard check --manifests (${objects} objects)`, `kube-score (${objects} objects)`)}, vs kubeconform ${ratio(`railyard check --manifests (${objects} objects)`, `kubeconform -strict (${objects} objects)`)}.
+Of the ${ms(app)} for \`railyard check examples/storecove\`, ${ms(med('railyard --version (CLI start)'))} is starting the CLI (Node, commander and the command modules).
+
+`;
+const doc = readFileSync('docs/PERFORMANCE.md', 'utf8');
+const start = doc.indexOf('## check (bench/check.sh)');
+const end = doc.indexOf('\n## ', start + 1);
+if (start < 0) throw new Error('docs/PERFORMANCE.md has no "## check (bench/check.sh)" section');
+writeFileSync('docs/PERFORMANCE.md', doc.slice(0, start) + section + (end < 0 ? '' : doc.slice(end + 1)));
+console.log(section);
+JS
