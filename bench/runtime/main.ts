@@ -87,6 +87,8 @@ async function main() {
 
   say('MariaDB (test/support/mariadb.ts) and the fixture Rails app (test/rails/fixture-app.ts)');
   const db: MariaDb = await startMariaDb();
+  // An interrupted bench must not leave its mariadbd behind ('exit' hooks do not run on signals).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void db.destroy().finally(() => process.exit(130)));
   let app: RailsApp | undefined;
   let anchorNote = 'loading the fixture Rails app (test/fixtures/rails-app, Rails 6.1 from Debian, with the rendered Rails files) and checking MariaDB with `SELECT 1`';
   try {
@@ -109,8 +111,9 @@ async function main() {
   say(`start-up: runtime x${runs * 4}`);
   const rtStart: { accept: number; ok: number; rssKiB: number }[] = [];
   for (let i = 0; i < runs * 4; i++) { const port = await freePort(); rtStart.push(await startupTimes(NODE, [RUNTIME, 'worker-primary'], rtEnv(port), port)); }
-  const nodeBare = spawnSync('hyperfine', ['-N', '--runs', '20', '--export-json', '/dev/stdout', '--style', 'none', `${NODE} -e 0`], { encoding: 'utf8' });
-  const nodeFloor = nodeBare.status === 0 ? JSON.parse(nodeBare.stdout).results[0].median * 1000 : NaN;
+  const floorJson = join(mkdtempSync(join(tmpdir(), 'railyard-bench-')), 'floor.json');
+  const nodeBare = spawnSync('hyperfine', ['-N', '--runs', '20', '--warmup', '2', '--export-json', floorJson, '--style', 'none', `${NODE} -e 0`], { stdio: 'ignore' });
+  const nodeFloor = nodeBare.status === 0 ? JSON.parse(readFileSync(floorJson, 'utf8')).results[0].median * 1000 : NaN;
 
   const aOk = median(anchorStart.map((s) => s.ok)); const rOk = median(rtStart.map((s) => s.ok));
   const aAcc = median(anchorStart.map((s) => s.accept)); const rAcc = median(rtStart.map((s) => s.accept));
@@ -152,10 +155,19 @@ async function main() {
   const trials = Number(process.env.BENCH_SIGNAL_TRIALS || 200);
   say(`SIGTERM → child: ${trials} trials through the runtime, ${trials} through tini`);
   const delivery = async (cmd: string, args: string[], env: NodeJS.ProcessEnv) => {
-    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
+    let err = '';
     p.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-    while (!text.includes('"ready":true')) await sleep(2);
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!text.includes('"ready":true')) {
+      if (p.exitCode !== null || Date.now() > deadline) {
+        await stopProc(p, 'SIGKILL');
+        throw new Error(`${cmd} ${args.join(' ')}: no ready line\n${text}\n${err}`);
+      }
+      await sleep(2);
+    }
     const t0 = process.hrtime.bigint();
     p.kill('SIGTERM');
     await new Promise((r) => p.once('close', r));
@@ -212,6 +224,7 @@ async function main() {
   await db.destroy();
   app?.cleanup();
 
+  console.log(`Load average when it finished: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 cores, shared with other work: the ratios to the anchor, measured in the same minutes, are the figures to compare).`);
   console.log(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/runtime.sh\` on this machine (${process.version}); medians of ${runs} runs unless a percentile is named.`);
   console.log(`Anchor: the design document's WEBrick \`health_server.rb\` (\`bench/runtime/health_server.rb\`, Debian's ruby ${spawnSync('ruby', ['-e', 'print RUBY_VERSION'], { encoding: 'utf8' }).stdout}), ${anchorNote}.`);
   console.log('');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, exitCodeOf } from '../../src/runtime/supervisor.js';
+import { freePort } from '../support/mariadb.js';
 import { NODE, alive, assertLogLines, baseEnv, program, sleep, startRuntime, type Running } from './support.js';
 
 const signalsCmd = ['--', NODE, program('signals.cjs')];
@@ -129,13 +130,13 @@ describe('stop deadline and process groups', () => {
   });
 });
 
-describe('signal timings (property 7 over generated signal sequences, real processes)', () => {
-  it('every forwarded signal kind arrives, SIGTERM reaches every child within 1 s, exit code follows the rules', async () => {
+describe('signal timings (properties 3 and 7 over generated pools and signal sequences, real processes)', () => {
+  it('the health port accepts before any child starts; every forwarded signal kind arrives; SIGTERM reaches every child within 1 s; exit codes follow the rules', async () => {
     const latencies: number[] = [];
     await fc.assert(
       fc.asyncProperty(
         fc.record({
-          slots: fc.integer({ min: 0, max: 2 }), // 0 = web (one main child)
+          slots: fc.integer({ min: 0, max: 3 }), // 0 = a consumer (one main child)
           seq: fc.array(fc.record({ sig: fc.constantFrom('SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'), gapMs: fc.integer({ min: 0, max: 15 }) }), { maxLength: 4 }),
           stop: fc.constantFrom('SIGTERM', 'SIGINT'),
           stopAfterMs: fc.integer({ min: 0, max: 20 }),
@@ -143,10 +144,13 @@ describe('signal timings (property 7 over generated signal sequences, real proce
         }),
         async (g) => {
           const worker = g.slots > 0;
-          const env = baseEnv({ EXIT_CODE: String(g.code), ...(worker ? { DELAYED_JOB_POOLS: `--pool=*:${g.slots}` } : {}) });
-          const rt = await startRuntime([worker ? 'worker' : 'web', ...signalsCmd], env);
+          const port = await freePort();
+          // Each child's first act is to connect to the health port (property 3).
+          const env = baseEnv({ EXIT_CODE: String(g.code), HEALTH_PORT: String(port), CHECK_PORT: String(port), ...(worker ? { DELAYED_JOB_POOLS: `--pool=*:${g.slots}` } : {}) });
+          const rt = await startRuntime([worker ? 'worker' : 'kafka-test', ...signalsCmd], env);
           try {
             const pids = await readyPids(rt, Math.max(1, g.slots));
+            for (const r of rt.lines.filter((l) => l.ready === true)) expect(r.health_port_accepting).toBe(true);
             const sent = new Set<string>();
             for (const s of g.seq) {
               rt.kill(s.sig);

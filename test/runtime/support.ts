@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { afterAll } from 'vitest';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const PROGRAMS = join(ROOT, 'test/fixtures/programs');
@@ -53,8 +54,48 @@ export interface Running {
 }
 
 const live = new Set<ChildProcess>();
+
+/** pids whose parent is `pid` (the runtime's children: each leads its own process group). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whatever a test left running goes at the end of its file: a failed assertion
+ * must not leave a runtime (and its children, in their own process groups)
+ * behind to load the machine. SIGKILL to the runtime alone would orphan them.
+ */
+export async function stopAll(): Promise<void> {
+  await Promise.all(
+    [...live].map(async (p) => {
+      const kids = childPids(p.pid!);
+      const gone = new Promise((r) => p.once('close', r));
+      for (const k of kids) {
+        try {
+          process.kill(-k, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      p.kill('SIGKILL');
+      await Promise.race([gone, sleep(2000)]);
+    }),
+  );
+}
+afterAll(stopAll);
 process.on('exit', () => {
   for (const p of live) {
+    for (const k of childPids(p.pid!)) {
+      try {
+        process.kill(-k, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     try {
       p.kill('SIGKILL');
     } catch {
