@@ -7,7 +7,9 @@
 //   - every line on stdout is a JSON object with timestamp, level,
 //     process_target, pod_name, namespace and message (properties 4, 5);
 //   - the database password appears nowhere in the output (property 6);
-//   - SIGTERM ends Puma cleanly: a request in flight completes, exit 0.
+//   - SIGTERM ends Puma cleanly: a request in flight completes, exit 0;
+//   - threads follow RAILS_MIN/MAX_THREADS and the ActiveRecord pool follows
+//     DB_POOL, else RAILS_MAX_THREADS.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readinessTimeoutSeconds } from '../../src/render/rails/index.ts';
@@ -119,8 +121,11 @@ function checkLogs(proc: Proc, processTarget: string): Record<string, unknown>[]
 
 describe('Puma with the rendered Rails files', () => {
   it('liveness stays 200 through database outages, readiness follows the database; JSON logs; SIGTERM exits 0', async () => {
-    const { proc, base, bootMs } = await boot('bundle', ['exec', 'puma', '-C', 'config/puma.rb'], 'server');
+    // DB_POOL sizes the pool on its own; Puma keeps the model's 5 threads.
+    const { proc, base, bootMs } = await boot('bundle', ['exec', 'puma', '-C', 'config/puma.rb'], 'server', { DB_POOL: '7' });
     console.log(`[timing] puma boot to first liveness 200: ${bootMs} ms`);
+    expect((await httpGet(`${base}/fixture/db_pool`)).json).toEqual({ size: 7 });
+    expect(proc.lines.some((l) => l.includes('"*  Max threads: 5"'))).toBe(true);
     await probeThroughOutages(base, 'server');
 
     // SIGTERM with a 2 s request in flight: Puma stops accepting, finishes
@@ -149,10 +154,16 @@ describe('railyard run web -- bundle exec puma', () => {
     // In the Deployment the target argument and PROCESS_TARGET agree. Without
     // RAILS_LOG_TO_STDOUT, Rails opens log/production.log; the rendered
     // lograge.rb must move the logger to STDOUT anyway.
+    // Threads from RAILS_MIN/MAX_THREADS, and the pool follows them when DB_POOL is unset.
     const { proc, base, bootMs } = await boot('node', [RUNTIME, 'run', 'web', '--', 'bundle', 'exec', 'puma', '-C', 'config/puma.rb'], 'web', {
       RAILS_LOG_TO_STDOUT: undefined,
+      RAILS_MIN_THREADS: '1',
+      RAILS_MAX_THREADS: '3',
     });
     console.log(`[timing] railyard run web: boot to first liveness 200: ${bootMs} ms`);
+    expect((await httpGet(`${base}/fixture/db_pool`)).json).toEqual({ size: 3 });
+    expect(proc.lines.some((l) => l.includes('"*  Min threads: 1"'))).toBe(true);
+    expect(proc.lines.some((l) => l.includes('"*  Max threads: 3"'))).toBe(true);
     await probeThroughOutages(base, 'web');
 
     proc.child.kill('SIGTERM');
