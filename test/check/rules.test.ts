@@ -296,6 +296,26 @@ describe('coverage', () => {
   });
 });
 
+describe('route-target-missing on every kind of route', () => {
+  const route = (backend: Record<string, unknown>) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'web' },
+    spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [backend] }] },
+  });
+  const targets = (extra: K8sObject[]) => checkObjects([...baseline(), ...extra], { options: OPTIONS }).filter((f) => f.rule === 'route-target-missing').map((f) => `${f.object.kind}/${f.object.name} ${f.path}: ${f.message}`);
+  it('fires for an HTTPRoute backend or port that does not exist, and an Ingress port the Service lacks', () => {
+    expect(targets([route({ name: 'webx', port: 80 })])).toEqual(['HTTPRoute/web spec.rules[0].backendRefs[0]: Service "webx" does not exist in namespace shop']);
+    expect(targets([route({ name: 'web', port: 8080 })])).toEqual(['HTTPRoute/web spec.rules[0].backendRefs[0].port: Service "web" has no port 8080']);
+    const objects = baseline();
+    find(objects, 'Ingress', 'web').spec.rules[0].http.paths[0].backend.service.port = { number: 443 };
+    expect(checkObjects(objects, { options: OPTIONS }).filter((f) => f.rule === 'route-target-missing').map((f) => f.path)).toEqual(['spec.rules[0].http.paths[0].backend.service.port']);
+  });
+  it('does not fire for an HTTPRoute to an existing Service port, nor for non-Service backends', () => {
+    expect(targets([route({ name: 'web', port: 80 }), route({ group: 'example.com', kind: 'Bucket', name: 'assets' })])).toEqual([]);
+  });
+});
+
 describe('docs/CHECKS.md', () => {
   it('has a row for every rule with its family and severity', async () => {
     const { readFileSync } = await import('node:fs');
