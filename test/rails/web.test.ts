@@ -121,8 +121,9 @@ function checkLogs(proc: Proc, processTarget: string): Record<string, unknown>[]
 
 describe('Puma with the rendered Rails files', () => {
   it('liveness stays 200 through database outages, readiness follows the database; JSON logs; SIGTERM exits 0', async () => {
-    // DB_POOL sizes the pool on its own; Puma keeps the model's 5 threads.
-    const { proc, base, bootMs } = await boot('bundle', ['exec', 'puma', '-C', 'config/puma.rb'], 'server', { DB_POOL: '7' });
+    // DB_POOL sizes the pool on its own; Puma keeps the model's 5 threads,
+    // and stays one process although WEB_CONCURRENCY asks for workers.
+    const { proc, base, bootMs } = await boot('bundle', ['exec', 'puma', '-C', 'config/puma.rb'], 'server', { DB_POOL: '7', WEB_CONCURRENCY: '3' });
     console.log(`[timing] puma boot to first liveness 200: ${bootMs} ms`);
     expect((await httpGet(`${base}/fixture/db_pool`)).json).toEqual({ size: 7 });
     expect(proc.lines.some((l) => l.includes('"*  Max threads: 5"'))).toBe(true);
