@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, validateApp } from '../../src/config/load.ts';
 import type { App } from '../../src/config/schema.ts';
-import { renderRailsFiles } from '../../src/render/rails/index.ts';
+import { pumaShutdownSeconds, readinessTimeoutSeconds, renderRailsFiles } from '../../src/render/rails/index.ts';
 import { rubyString } from '../../src/render/rails/ruby.ts';
 import { installRenderedFiles } from './fixture-app.ts';
 import { startRuby, type RubyWorker } from './ruby.ts';
@@ -190,6 +190,37 @@ describe('renderRailsFiles: values come from the model', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('timeouts derived from the model (fast-check)', () => {
+  it('readiness: connect + query + 1 s fit in the probe timeout whenever it is 3 s or more; never below 1 s', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), (timeoutSeconds) => {
+        const app = customApp();
+        app.web.probes.readiness.timeoutSeconds = timeoutSeconds;
+        const t = readinessTimeoutSeconds(app);
+        expect(t).toBeGreaterThanOrEqual(1);
+        expect(t).toBeLessThanOrEqual(2);
+        if (timeoutSeconds >= 3) expect(2 * t + 1).toBeLessThanOrEqual(timeoutSeconds);
+        expect(file(renderRailsFiles(app), 'rails/app/controllers/health_controller.rb')).toContain(`  READINESS_TIMEOUT = ${t}\n`);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('puma: in-flight requests are cut off before the grace period ends', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3600 }), (grace) => {
+        const app = customApp();
+        app.web.terminationGracePeriodSeconds = grace;
+        const cutoff = pumaShutdownSeconds(app);
+        expect(cutoff).toBeGreaterThanOrEqual(1);
+        if (grace > 5) expect(cutoff).toBeLessThan(grace);
+        expect(file(renderRailsFiles(app), 'rails/config/puma.rb')).toContain(`\nforce_shutdown_after ${cutoff}\n`);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
