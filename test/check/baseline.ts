@@ -7,8 +7,9 @@ export const NS = 'shop';
 export const NOW = new Date('2026-11-26T12:00:00Z');
 export const OPTIONS = { defaultNamespace: NS, now: NOW };
 
-const hardened = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
-const podSecurity = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 };
+// Functions, not constants: each container gets its own object, so a test's mutation stays local.
+const hardened = () => ({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+const podSecurity = () => ({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
 const resources = (memory = '1Gi') => ({ requests: { cpu: '100m', memory }, limits: { cpu: '1', memory } });
 const probe = (path: string, port: number | string) => ({ httpGet: { path, port }, timeoutSeconds: 5, periodSeconds: 10 });
 
@@ -25,10 +26,10 @@ function deployment(name: string, spec: Record<string, unknown>, container: Reco
         metadata: { labels: { ...labels } },
         spec: {
           automountServiceAccountToken: false,
-          securityContext: podSecurity,
+          securityContext: podSecurity(),
           terminationGracePeriodSeconds: 30,
           ...pod,
-          containers: [{ name: 'app', image: `registry.example.com/shop:${name}-0123abc`, imagePullPolicy: 'IfNotPresent', securityContext: hardened, resources: resources(), ...container }],
+          containers: [{ name: 'app', image: `registry.example.com/shop:${name}-0123abc`, imagePullPolicy: 'IfNotPresent', securityContext: hardened(), resources: resources(), ...container }],
         },
       },
     },
@@ -106,8 +107,8 @@ export function baseline(): K8sObject[] {
               spec: {
                 restartPolicy: 'Never',
                 automountServiceAccountToken: false,
-                securityContext: podSecurity,
-                containers: [{ name: 'rails', image: 'registry.example.com/shop:web-0123abc', command: ['bundle', 'exec', 'rake', 'report'], env: [{ name: 'RAILS_ENV', value: 'production' }], envFrom: [{ secretRef: { name: 'app-secrets' } }], securityContext: hardened, resources: resources('512Mi') }],
+                securityContext: podSecurity(),
+                containers: [{ name: 'rails', image: 'registry.example.com/shop:web-0123abc', command: ['bundle', 'exec', 'rake', 'report'], env: [{ name: 'RAILS_ENV', value: 'production' }], envFrom: [{ secretRef: { name: 'app-secrets' } }], securityContext: hardened(), resources: resources('512Mi') }],
               },
             },
           },
@@ -135,12 +136,12 @@ export function baseline(): K8sObject[] {
           metadata: { labels: { app: 'fluent-bit' } },
           spec: {
             serviceAccountName: 'fluent-bit',
-            securityContext: podSecurity,
+            securityContext: podSecurity(),
             containers: [
               {
                 name: 'fluent-bit',
                 image: 'cr.fluentbit.io/fluent/fluent-bit:3.2.10',
-                securityContext: hardened,
+                securityContext: hardened(),
                 resources: resources('256Mi'),
                 env: [{ name: 'LOGZIO_TOKEN', valueFrom: { secretKeyRef: { name: 'logzio', key: 'LOGZIO_TOKEN' } } }],
                 volumeMounts: [{ name: 'varlog', mountPath: '/var/log', readOnly: true }, { name: 'config', mountPath: '/fluent-bit/etc/' }],

@@ -316,6 +316,28 @@ describe('route-target-missing on every kind of route', () => {
   });
 });
 
+describe('silencing', () => {
+  it('reads the annotation on the object or its pod template, one rule list and reason per line', () => {
+    const objects = baseline();
+    web(objects).securityContext.readOnlyRootFilesystem = false;
+    delete podSpec(objects, 'Deployment', 'web').automountServiceAccountToken;
+    find(objects, 'Deployment', 'web').spec.template.metadata.annotations = { 'railyard.dev/ignore': 'writable-root-filesystem, run-as-root: Rails writes tmp/\nnot a rule line' };
+    const findings = checkObjects(objects, { options: OPTIONS });
+    expect(findings.filter((f) => f.rule === 'writable-root-filesystem').map((f) => [f.object.name, f.silenced])).toEqual([['web', { reason: 'Rails writes tmp/', by: 'annotation' }]]);
+    expect(findings.find((f) => f.rule === 'service-account-token-mounted')?.silenced).toBeUndefined();
+  });
+  it('silences by --ignore for one object or everywhere, and "*" silences every rule on an object', () => {
+    const objects = baseline();
+    for (const name of ['web', 'worker']) delete podSpec(objects, 'Deployment', name).automountServiceAccountToken;
+    const token = (ignore: { rule: string; kind?: string; name?: string }[]) => checkObjects(objects, { options: OPTIONS, ignore }).filter((f) => f.rule === 'service-account-token-mounted').map((f) => [f.object.name, f.silenced?.by ?? 'active']);
+    expect(token([])).toEqual([['web', 'active'], ['worker', 'active']]);
+    expect(token([{ rule: 'service-account-token-mounted', kind: 'deployment', name: 'web' }])).toEqual([['web', 'flag'], ['worker', 'active']]);
+    expect(token([{ rule: 'service-account-token-mounted' }])).toEqual([['web', 'flag'], ['worker', 'flag']]);
+    find(objects, 'Deployment', 'worker').metadata.annotations = { 'railyard.dev/ignore': '*: legacy workload, tracked in OPS-12' };
+    expect(token([])).toEqual([['web', 'active'], ['worker', 'annotation']]);
+  });
+});
+
 describe('docs/CHECKS.md', () => {
   it('has a row for every rule with its family and severity', async () => {
     const { readFileSync } = await import('node:fs');
