@@ -66,6 +66,9 @@ export class DeployFailed extends Error {
   }
 }
 
+/** Status polls: short enough to add little to a rollout, cheap for the API server (one GET per watched object). */
+export const POLL_MS = 250;
+
 export function defaultDeployer(): string {
   const who = process.env.GITHUB_ACTOR ?? safeUser();
   return `${who}@${hostname()}/${process.pid}`;
@@ -214,7 +217,7 @@ async function applyAll(kube: Kube, objects: KubeObject[]): Promise<KubeObject[]
   const worker = async () => {
     for (let o = queue.shift(); o; o = queue.shift()) out.push(await apply(kube, o));
   };
-  await Promise.all(Array.from({ length: Math.min(6, queue.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
   return out;
 }
 
@@ -242,7 +245,7 @@ export async function watchRollouts(kube: Kube, targets: KubeObject[], timeoutSe
       throw new DeployFailed('rollout', `rollout failed: ${reason}`, await unreadyPods(kube, bad));
     }
     if (states.every((s) => s.done)) return states;
-    await sleep(500);
+    await sleep(POLL_MS);
   }
 }
 
@@ -310,14 +313,11 @@ async function previousFromReplicaSet(kube: Kube, d: KubeObject): Promise<KubeOb
 /** Deletes objects labelled as this app's by railyard that the release no longer renders (a removed CronJob, worker or route). */
 export async function prune(kube: Kube, app: App, plan: DeployPlan): Promise<string[]> {
   const namespaces = [...new Set([app.namespace, ...plan.objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n)])];
-  const live: KubeObject[] = [];
-  for (const k of PRUNABLE) {
-    for (const ns of k.namespaced ? namespaces : [undefined]) {
-      live.push(...(await list<KubeObject>(kube, k.apiVersion, k.kind, ns, instanceSelector(app))));
-    }
-  }
+  // One list per kind and namespace, all at once: they are independent reads.
+  const queries = PRUNABLE.flatMap((k) => (k.namespaced ? namespaces : [undefined]).map((ns) => list<KubeObject>(kube, k.apiVersion, k.kind, ns, instanceSelector(app))));
+  const live = (await Promise.all(queries)).flat();
   const gone = pruneCandidates(plan.objects, live);
-  for (const o of gone) await remove(kube, o);
+  await Promise.all(gone.map((o) => remove(kube, o)));
   return gone.map(describe);
 }
 

@@ -67,7 +67,7 @@ export async function runMigration(kube: Kube, job: KubeObject, opts: { timeoutS
     if (out?.ok) return { ok: true };
     if (out && !out.ok) return { ok: false, reason: `migration ${out.reason}`, pods: await podProblems(kube, await jobPods(kube, cur)) };
     if (Date.now() > deadline) return { ok: false, reason: `migration did not finish within ${opts.timeoutSeconds}s`, pods: await podProblems(kube, await jobPods(kube, cur)) };
-    await sleep(500);
+    await sleep(250);
   }
 }
 
