@@ -150,14 +150,22 @@ export function imageHasDigest(image: string): boolean {
 /** Env var names a shell string reads: $NAME and ${NAME} (not $(NAME), which Kubernetes expands itself). */
 export function shellVarRefs(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?+-][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) out.add((m[1] ?? m[2])!);
+  // `${NAME:-default}`, `${NAME-default}`, `${NAME:=default}` and `${NAME:+x}` work without NAME.
+  for (const m of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)([:?+=-][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const op = m[2] ?? '';
+    if (/^:?[-=+]/.test(op)) continue;
+    out.add((m[1] ?? m[3])!);
+  }
   return [...out];
 }
 
 /** Env vars a shell string assigns itself before use (`HEALTH_PORT=3002 ruby …`, `export X=…`). */
 export function shellAssignments(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/g)) out.add(m[1]!);
+  for (const m of text.matchAll(/(?:^|[\s;&|(])(?:export\s+|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=/g)) out.add(m[1]!);
+  // Loop variables and `read` targets are set by the shell itself.
+  for (const m of text.matchAll(/\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b/g)) out.add(m[1]!);
+  for (const m of text.matchAll(/\bread\s+(?:-[a-z]+\s+)*((?:[A-Za-z_][A-Za-z0-9_]*\s*)+)/g)) for (const v of m[1]!.trim().split(/\s+/)) out.add(v);
   return [...out];
 }
 

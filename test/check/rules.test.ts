@@ -118,7 +118,7 @@ const CASES: Record<string, Case> = {
   },
   'env-required-missing': {
     fires: (o) => void (consumer(o).command[2] = 'exec bundle exec racecar --group-id "$KAFKA_GROUP_ID" Orders::Consumer'),
-    passes: (o) => void (consumer(o).command[2] = 'GROUP=x; exec bundle exec racecar --group-id "$KAFKA_GROUP$GROUP${HOME}" Orders::Consumer'),
+    passes: (o) => void (consumer(o).command[2] = 'GROUP=x; for T in a b; do read -r LINE; done; exec bundle exec racecar --group-id "$KAFKA_GROUP$GROUP${HOME}${T}$LINE${MAYBE:-none}${OTHER-x}" Orders::Consumer'),
     says: '$KAFKA_GROUP_ID',
   },
   // ---------------------------------------------------------------- security

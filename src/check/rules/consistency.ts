@@ -308,7 +308,7 @@ export const targetMissing: Rule = {
 // ---------------------------------------------------------------- required env
 
 /** Variables every container has without anyone setting them. */
-const ALWAYS_SET = new Set(['HOME', 'PATH', 'HOSTNAME', 'PWD', 'SHELL', 'USER', 'TERM', 'OLDPWD', 'SHLVL', 'RANDOM', 'IFS', 'BASH_VERSION', 'PPID', 'UID']);
+const ALWAYS_SET = new Set(['HOME', 'PATH', 'HOSTNAME', 'PWD', 'SHELL', 'USER', 'TERM', 'OLDPWD', 'SHLVL', 'RANDOM', 'IFS', 'BASH_VERSION', 'BASH_SOURCE', 'BASHPID', 'PPID', 'UID', 'EUID', 'SECONDS', 'LINENO', 'REPLY', 'OPTARG', 'OPTIND']);
 
 /** The Dockerfile stage an image was built from, by the `<target>-<tag>` convention the document and railyard share. */
 export function stageForImage(image: string, stages: readonly DockerStage[]): DockerStage | undefined {
