@@ -17,6 +17,8 @@ import { stringify } from 'yaml';
 import type { App } from '../../config/schema.js';
 import type { RenderedFile } from '../files.js';
 import { imageTargets } from '../docker/targets.js';
+// synth writes the migration Job there, outside k8s/, so applying k8s/ never runs it.
+import { MANIFEST_DIR, MIGRATION_JOB_PATH } from '../kubernetes/index.js';
 import pkg from '../../../package.json' with { type: 'json' };
 
 export const WORKFLOW_PATH = '.github/workflows/deploy.yml';
@@ -27,8 +29,6 @@ export const WORKFLOW_SECRETS = {
   /** The kubeconfig file's content (YAML, not base64). */
   kubeconfig: 'KUBECONFIG_DATA',
 } as const;
-/** Where synth writes the migration Job, outside k8s/ so that applying k8s/ never runs it. */
-export const MIGRATION_JOB_PATH = 'migrate/job.yaml';
 /** Slack on top of the Job's own activeDeadlineSeconds, for scheduling and the image pull. */
 const MIGRATE_WAIT_SLACK_SECONDS = 120;
 /** Rollout wait beyond a Deployment's grace period (pods must start, pass readiness, old ones stop). */
@@ -142,7 +142,7 @@ function workflow(app: App, opts: WorkflowOptions) {
           },
           {
             name: 'Apply the manifests',
-            run: 'kubectl apply --server-side --field-manager=railyard --recursive -f "$OUT/k8s"\n',
+            run: `kubectl apply --server-side --field-manager=railyard --recursive -f "$OUT/${MANIFEST_DIR}"\n`,
           },
           {
             name: 'Wait for the rollouts',
