@@ -152,3 +152,61 @@ describe('test/support/mariadb with tls: true', () => {
     expect(await served()).toContain('IP Address:127.0.0.1');
   });
 });
+
+describe('test/support/mariadb when the test process dies', () => {
+  it('a SIGKILLed owner takes its mariadbd and its temp dir with it', async () => {
+    // A separate Node process that starts a server, reports its pid, and is
+    // killed: the harness bundled with esbuild, since Node 20 runs no TypeScript.
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { build } = await import('esbuild');
+    const dir = mkdtempSync(join(tmpdir(), 'railyard-owner-'));
+    const bundle = join(dir, 'owner.mjs');
+    await build({
+      stdin: {
+        contents: `import { startMariaDb } from ${JSON.stringify(fileURLToPath(new URL('../support/mariadb.ts', import.meta.url)))};
+const db = await startMariaDb();
+console.log(JSON.stringify({ pid: db.pid(), dir: db.dir }));
+setInterval(() => {}, 1000);`,
+        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: bundle,
+      logLevel: 'error',
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    });
+    const owner = spawn(process.execPath, [bundle], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { pid, dir: serverDir } = await new Promise<{ pid: number; dir: string }>((resolve, reject) => {
+      owner.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as { pid: number; dir: string }));
+      owner.once('exit', (code) => reject(new Error(`owner exited ${code}`)));
+    });
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    owner.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    let alive = true;
+    while (alive && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    expect(alive).toBe(false);
+    await waitUntilGone(serverDir);
+  });
+});
+
+async function waitUntilGone(path: string): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  const deadline = Date.now() + 10_000;
+  while (existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  expect(existsSync(path), `${path} was left behind`).toBe(false);
+}

@@ -106,6 +106,23 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * The exit hook does not run when the test process is killed by a signal
+ * (a runner timeout, a closed pipe). A detached shell that outlives it
+ * SIGKILLs the server then and removes its temp dir, so no mariadbd is left
+ * holding a port; it ends on its own when the server does.
+ */
+function startWatchdog(serverPid: number, dir: string): ChildProcess {
+  const script = [
+    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done',
+    // Only when the owner is gone: a server stopped on purpose may be started again.
+    'if ! kill -0 "$1" 2>/dev/null; then kill -9 "$2" 2>/dev/null; sleep 1; rm -rf "$3"; fi',
+  ].join('\n');
+  const dog = spawn('sh', ['-c', script, 'mariadb-watchdog', String(process.pid), String(serverPid), dir], { detached: true, stdio: 'ignore' });
+  dog.unref();
+  return dog;
+}
+
 /** A TCP port that was free a moment ago (the kernel picks it). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -224,9 +241,11 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     child = proc;
     live.add(proc);
     installExitHook();
+    const watchdog = startWatchdog(proc.pid!, dir);
     let gone = false;
     exited = new Promise<void>((resolve) => {
       proc.once('exit', () => {
+        watchdog.kill();
         gone = true;
         live.delete(proc);
         if (child === proc) child = undefined;
