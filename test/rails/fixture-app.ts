@@ -58,6 +58,7 @@ export async function prepareRailsApp(db: MariaDb, identity: { processTarget: st
     filter: (src) => !/\/(tmp|log|\.bundle)(\/|$)|Gemfile\.lock$/.test(src.slice(FIXTURE.length)),
   });
   installRenderedFiles(app, dir);
+  const dirDog = watchdog({ dir });
   const secretKeyBase = randomBytes(32).toString('hex');
   const env = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => {
     const e: NodeJS.ProcessEnv = {
@@ -81,6 +82,7 @@ export async function prepareRailsApp(db: MariaDb, identity: { processTarget: st
     // Offline: only the gems Debian installed (mk/rails.mk).
     await execFileAsync('bundle', ['install', '--local', '--quiet'], { cwd: dir, env: env(), timeout: 120_000 });
   } catch (e) {
+    dirDog.kill();
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`bundle install --local failed in the fixture app: ${(e as Error).message}`);
   }
@@ -96,7 +98,10 @@ export async function prepareRailsApp(db: MariaDb, identity: { processTarget: st
         throw new Error(`rake ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
       }
     },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      dirDog.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -140,7 +145,11 @@ export function startProc(cmd: string, args: string[], opts: { cwd: string; env:
     }),
   );
   live.add(child);
-  void exit.then(() => live.delete(child));
+  const dog = watchdog({ pgid: child.pid! });
+  void exit.then(() => {
+    live.delete(child);
+    dog.kill();
+  });
   return {
     child,
     pid: child.pid!,
@@ -166,6 +175,21 @@ export function startProc(cmd: string, args: string[], opts: { cwd: string; env:
       await exit;
     },
   };
+}
+
+/**
+ * When the test process dies by a signal its exit hook does not run: a
+ * detached shell then SIGKILLs the process group `pgid` and removes `dir`.
+ * It ends on its own once the group is gone.
+ */
+function watchdog(opts: { pgid?: number; dir?: string }): ChildProcess {
+  const script = [
+    'while kill -0 "$1" 2>/dev/null && { [ -z "$2" ] || kill -0 "-$2" 2>/dev/null; }; do sleep 1; done',
+    'if ! kill -0 "$1" 2>/dev/null; then [ -n "$2" ] && kill -9 "-$2" 2>/dev/null; [ -n "$3" ] && rm -rf "$3"; fi',
+  ].join('\n');
+  const dog = spawn('sh', ['-c', script, 'rails-test-watchdog', String(process.pid), opts.pgid ? String(opts.pgid) : '', opts.dir ?? ''], { detached: true, stdio: 'ignore' });
+  dog.unref();
+  return dog;
 }
 
 // Whatever a failed test leaves running goes with the test process.

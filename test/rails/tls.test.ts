@@ -4,8 +4,7 @@
 // readiness probe use TLS; with a CA that did not sign it, verification
 // fails and readiness answers 503. One Puma boot: each readiness probe opens
 // a new connection, so swapping the CA file's contents is enough.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startMariaDb, type MariaDb } from '../support/mariadb.ts';
@@ -19,14 +18,15 @@ let proc: Proc | undefined;
 beforeAll(async () => {
   db = await startMariaDb({ tls: true });
   rails = await prepareRailsApp(db, { processTarget: 'server', podName: 'rails-server-tls' });
-  caDir = mkdtempSync(join(tmpdir(), 'railyard-ca-'));
+  // Inside the app's temp copy: removed with it.
+  caDir = join(rails.dir, 'ssl');
+  mkdirSync(caDir);
 }, 180_000);
 
 afterAll(async () => {
   await proc?.killHard();
   await db?.destroy();
   rails?.cleanup();
-  if (caDir) rmSync(caDir, { recursive: true, force: true });
 });
 
 describe('database.yml over TLS (MYSQL_SSL_CA)', () => {
