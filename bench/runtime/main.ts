@@ -192,7 +192,7 @@ async function main() {
   const flood = join(PROGRAMS, 'flood.cjs');
   const hf = spawnSync('hyperfine', ['--runs', String(runs), '--warmup', '1', '--export-json', join(tmp, 'logs.json'),
     '-n', 'runtime', `. ${envFile}; taskset -c 0 ${NODE} ${RUNTIME} web -- taskset -c 1 ${NODE} ${flood} | taskset -c 1 cat > /dev/null`,
-    '-n', 'anchor', `. ${envFile}; taskset -c 1 ${NODE} ${flood} | taskset -c 0 cat > /dev/null`], { stdio: ['ignore', 'inherit', 'inherit'] });
+    '-n', 'anchor', `. ${envFile}; taskset -c 1 ${NODE} ${flood} | taskset -c 0 cat > /dev/null`], { stdio: ['ignore', 2, 2] }); // hyperfine's report to stderr: stdout is the markdown
   if (hf.status !== 0) throw new Error('hyperfine failed');
   const res = JSON.parse(readFileSync(join(tmp, 'logs.json'), 'utf8')).results as { command: string; median: number }[];
   const rT = res.find((r) => r.command === 'runtime')!.median; const aT = res.find((r) => r.command === 'anchor')!.median;
