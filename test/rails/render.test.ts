@@ -66,6 +66,7 @@ function file(files: { path: string; content: string }[], path: string): string 
 const PATHS = [
   'rails/app/controllers/health_controller.rb',
   'rails/config/database.yml',
+  'rails/config/initializers/delayed_job.rb',
   'rails/config/initializers/lograge.rb',
   'rails/config/initializers/racecar.rb',
   'rails/config/mysql-client.cnf',
@@ -79,7 +80,7 @@ beforeAll(async () => {
 });
 
 describe('renderRailsFiles: the Storecove example', () => {
-  it('renders the seven Rails files, in order', () => {
+  it('renders the eight Rails files, in order', () => {
     expect(renderRailsFiles(storecove).map((f) => f.path)).toEqual(PATHS);
   });
 
@@ -165,6 +166,19 @@ describe('renderRailsFiles: values come from the model', () => {
     expect(controller).toContain('      process_target: ENV.fetch("PROCESS_TARGET", "web-tier"),\n');
     expect(controller).toContain('      namespace: ENV.fetch("POD_NAMESPACE", "shop-prod"),\n');
     expect(controller).toContain('class HealthController < ActionController::API\n');
+  });
+
+  it('delayed_job.rb: QUIET, and a recover_from that drops dead connections', () => {
+    const dj = file(files, 'rails/config/initializers/delayed_job.rb');
+    expect(dj).toContain('if defined?(Delayed::Worker)\n');
+    expect(dj).toContain('  ENV["QUIET"] ||= "true"\n');
+    expect(dj).toContain(
+      [
+        '  Delayed::Backend::ActiveRecord::Job.define_singleton_method(:recover_from) do |_error|',
+        '    ActiveRecord::Base.connection_handler.clear_all_connections!',
+        '  end',
+      ].join('\n'),
+    );
   });
 
   it('lograge.rb: namespace default from the model', () => {

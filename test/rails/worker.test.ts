@@ -4,6 +4,8 @@
 //     processes, direct children of the runtime, and each job is worked by a
 //     process of the pool that owns its queue (what `bin/delayed_job run`
 //     gets wrong: delayed_job #1106, #992);
+//   - the runtime's /health follows the database the workers use, and the
+//     workers carry on after a database outage without being restarted;
 //   - SIGTERM in the middle of a 5 s job lets the job finish; exit 0;
 //   - every line on stdout is a JSON object with the required fields, and
 //     the database password is nowhere in it.
@@ -127,8 +129,38 @@ describe('railyard run worker with the Rails fixture app', () => {
       expect(health.status).toBe(200);
       expect(health.json).toMatchObject({ process_target: TARGET, pod_name: POD, namespace: 'ns-test' });
 
+      // The runtime's /health checks the database the workers use, from the
+      // same DATABASE_* env: 503 while it is stopped, 200 once it is back.
+      await db.stop();
+      try {
+        const down = await waitFor('/health 503 with the database stopped', async () => {
+          const r = await httpGet(`http://127.0.0.1:${healthPort}/health`, 2000);
+          return r.status === 503 ? r : undefined;
+        }, 10_000, 250);
+        expect(down.ms).toBeLessThan(1000);
+        expect(down.body).not.toContain(db.password);
+      } finally {
+        await db.start();
+      }
+      await waitFor('/health 200 with the database back', async () => (await httpGet(`http://127.0.0.1:${healthPort}/health`, 2000)).status === 200 || undefined, 10_000, 250);
+
+      // The same worker processes work on once it is back: no restart
+      // (config/initializers/delayed_job.rb's recover_from reconnects them).
+      await rails.rake(['fixture:enqueue'], { JOBS: 'a:a3,b:b3,c:c3b' });
+      const after = await waitFor(
+        'the jobs enqueued after the outage to finish',
+        async () => {
+          const r = await runs(['a3', 'b3', 'c3b']);
+          return r.length === 3 && r.every((x) => x.finished_at !== null) ? r : undefined;
+        },
+        60_000,
+        250,
+      );
+      for (const r of after) expect(workerPids.has(r.pid), `${r.label} worked by pid ${r.pid}, not one of the original workers`).toBe(true);
+      expect(childrenOf(proc.pid).filter((c) => c.cmdline.includes('jobs:work')).map((c) => c.pid).sort()).toEqual([...workerPids].sort());
+
       proc.child.kill('SIGTERM');
-      expect(await proc.exit).toEqual({ code: 0, signal: null });
+      expect(await proc.exit, proc.lines.filter((l) => l.includes('"runtime"') || /error|exit/i.test(l)).slice(-25).join('\n')).toEqual({ code: 0, signal: null });
       expect(childrenOf(proc.pid)).toEqual([]);
       const entries = checkLogs(proc);
       // delayed_job's own lines went through Rails.logger as JSON, once each

@@ -3,6 +3,7 @@
 import type { App } from '../../config/schema.js';
 import type { RenderedFile } from '../files.js';
 import { databaseYml, mysqlClientCnf } from './database.js';
+import { delayedJobInitializer } from './delayed-job.js';
 import { healthController, healthRoutes } from './health.js';
 import { lograge } from './logging.js';
 import { pumaConfig } from './puma.js';
@@ -12,6 +13,7 @@ export function renderRailsFiles(app: App): RenderedFile[] {
   return [
     { path: 'rails/app/controllers/health_controller.rb', content: healthController(app) },
     { path: 'rails/config/database.yml', content: databaseYml(app) },
+    { path: 'rails/config/initializers/delayed_job.rb', content: delayedJobInitializer(app) },
     { path: 'rails/config/initializers/lograge.rb', content: lograge(app) },
     { path: 'rails/config/initializers/racecar.rb', content: racecarInitializer(app) },
     { path: 'rails/config/mysql-client.cnf', content: mysqlClientCnf(app) },

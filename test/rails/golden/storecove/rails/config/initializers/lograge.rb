@@ -122,8 +122,3 @@ Rails.logger.formatter = Railyard::JsonLogFormatter.new(
   pod_name: ENV.fetch("POD_NAME") { Socket.gethostname },
   namespace: ENV.fetch("POD_NAMESPACE", "storecove"),
 )
-
-# delayed_job writes every line twice, with `puts` and to its logger, unless
-# QUIET is set (`rake jobs:work` reads it after this file ran). The logger's
-# copy is the JSON one, with the level.
-ENV["QUIET"] ||= "true" if defined?(Delayed::Worker)
