@@ -56,7 +56,7 @@ export function parseDockerfile(text: string, file: string): DockerStage[] {
       if (!f) continue;
       const from = f[1]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, n: string) => args[n] ?? '');
       const parent = stages.find((s) => s.name === from);
-      current = { name: f[2], from, env: { ...(parent?.env ?? {}) }, cmd: parent?.cmd, source: { file, line: ins.line } };
+      current = { name: f[2], from, env: { ...(parent?.env ?? {}) }, cmd: parent?.cmd, entrypoint: parent?.entrypoint, source: { file, line: ins.line } };
       shell = ['/bin/sh', '-c'];
       stages.push(current);
     } else if (!current) {
@@ -76,7 +76,12 @@ export function parseDockerfile(text: string, file: string): DockerStage[] {
       } catch {
         argv = [...shell, rest];
       }
-      current.cmd = argv;
+      if (op === 'CMD') current.cmd = argv;
+      else {
+        current.entrypoint = argv;
+        // A new ENTRYPOINT resets an inherited CMD, as docker build does.
+        current.cmd = undefined;
+      }
     }
   }
   return stages;

@@ -51,6 +51,8 @@ export interface DockerStage {
   env: Record<string, string>;
   /** CMD as argv (shell form becomes ["/bin/sh", "-c", text]). */
   cmd?: string[];
+  /** ENTRYPOINT as argv; Kubernetes' `command` replaces it, `args` replaces CMD. */
+  entrypoint?: string[];
   source: { file: string; line: number };
 }
 

@@ -37,6 +37,8 @@ describe('parseDockerfile', () => {
     'FROM app AS worker',
     'CMD ["bash", "-lc", "exec bin/delayed_job run $POOLS"]',
     'FROM --platform=linux/amd64 debian:bookworm-slim',
+    'FROM worker AS tini',
+    'ENTRYPOINT ["tini", "--"]',
   ].join('\n');
   const stages = parseDockerfile(text, 'Dockerfile');
   it('reads stages, their base, inherited ENV and CMD in both forms', () => {
@@ -45,7 +47,10 @@ describe('parseDockerfile', () => {
       ['app', 'base', 6],
       ['worker', 'app', 10],
       [undefined, 'debian:bookworm-slim', 12],
+      ['tini', 'worker', 13],
     ]);
+    // A new ENTRYPOINT drops the CMD it inherited.
+    expect([stages[4]!.entrypoint, stages[4]!.cmd]).toEqual([['tini', '--'], undefined]);
     expect(stages[1]!.env).toEqual({ A: '1', B: 'two words', LEGACY: 'value with spaces', C: '3', D: '4' });
     expect(stages[1]!.cmd).toEqual(['/bin/sh', '-c', 'bundle exec rails server']);
     expect(stages[2]!.cmd).toEqual(['bash', '-lc', 'exec bin/delayed_job run $POOLS']);

@@ -316,6 +316,25 @@ describe('route-target-missing on every kind of route', () => {
   });
 });
 
+describe('what a container runs: its command and args over the image stage', () => {
+  const stage = { name: 'consumer', from: 'app', env: {}, entrypoint: ['tini', '--'], cmd: ['bash', '-c', 'exec racecar --sasl-password "$KAFKA_PASSWORD" Orders'], source: { file: 'Dockerfile', line: 9 } };
+  const argvFindings = (edit: (c: Record<string, any>) => void) => {
+    const objects = baseline();
+    edit(consumer(objects));
+    return checkObjects(objects, { options: OPTIONS, docker: [stage] }).filter((f) => f.rule === 'secret-in-argv').map((f) => `${f.path}: ${f.message}`);
+  };
+  it('uses the stage CMD when the container sets neither, and ENTRYPOINT with the container args', () => {
+    expect(argvFindings((c) => delete c.command)).toEqual(['spec.template.spec.containers[0].image: the consumer stage\'s CMD puts credentials in argv: option --sasl-password, $KAFKA_PASSWORD']);
+    expect(argvFindings((c) => {
+      delete c.command;
+      c.args = ['--api-token=$(TOKEN)'];
+    })).toEqual(['spec.template.spec.containers[0].args: container "app" puts credentials in argv: option --api-token']);
+  });
+  it('ignores the stage CMD when the container sets a command', () => {
+    expect(argvFindings(() => {})).toEqual([]);
+  });
+});
+
 describe('silencing', () => {
   it('reads the annotation on the object or its pod template, one rule list and reason per line', () => {
     const objects = baseline();

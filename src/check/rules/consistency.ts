@@ -319,12 +319,17 @@ export function stageForImage(image: string, stages: readonly DockerStage[]): Do
   return best;
 }
 
-/** The argv a container runs: its own command/args, or its image stage's CMD. */
+/**
+ * The argv a container runs, as Kubernetes combines it with the image: `command`
+ * replaces ENTRYPOINT (and drops CMD), `args` replaces CMD.
+ */
 export function effectiveArgv(c: ContainerAt, ctx: CheckContext): { argv: string[]; path: string; stage?: DockerStage } {
-  const own = [...asArray(c.container.command), ...asArray(c.container.args)].map(String);
-  if (own.length) return { argv: own, path: `${c.path}.${c.container.command ? 'command' : 'args'}` };
+  const command = Array.isArray(c.container.command) ? c.container.command.map(String) : undefined;
+  const args = Array.isArray(c.container.args) ? c.container.args.map(String) : undefined;
+  if (command) return { argv: [...command, ...(args ?? [])], path: `${c.path}.command` };
   const stage = typeof c.container.image === 'string' ? stageForImage(c.container.image, ctx.docker) : undefined;
-  return { argv: stage?.cmd ?? [], path: `${c.path}.image`, stage };
+  if (args) return { argv: [...(stage?.entrypoint ?? []), ...args], path: `${c.path}.args`, stage: stage?.entrypoint ? stage : undefined };
+  return { argv: [...(stage?.entrypoint ?? []), ...(stage?.cmd ?? [])], path: `${c.path}.image`, stage };
 }
 
 export const requiredEnv: Rule = {

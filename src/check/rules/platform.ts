@@ -89,7 +89,8 @@ export const baseImageEol: Rule = {
       const eol = endOfLife(s.from, ctx.options.now);
       if (eol) out.push({ object: { kind: 'Dockerfile', name: s.name ?? s.from }, path: 'FROM', source: s.source, message: `FROM ${s.from}: ${eol.name} reached end of life on ${eol.end}` });
     }
-    for (const image of ctx.facts.baseImages) {
+    // The model's base image stands in for a Dockerfile only when none was read.
+    for (const image of ctx.docker.length ? [] : ctx.facts.baseImages) {
       const eol = endOfLife(image, ctx.options.now);
       if (eol) out.push({ object: { kind: 'Dockerfile', name: 'base' }, path: 'image.base', message: `FROM ${image}: ${eol.name} reached end of life on ${eol.end}` });
     }

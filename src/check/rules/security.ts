@@ -176,7 +176,8 @@ export const argvSecrets: Rule = {
     for (const c of allContainers(ctx.objects)) {
       const { argv, path, stage } = effectiveArgv(c, ctx);
       const found = secretsInArgv(argv);
-      if (found.length) out.push({ object: c.pod.owner, path, message: `${stage ? `the ${stage.name} stage's CMD` : `container "${c.container.name}"`} puts credentials in argv: ${found.join(', ')}` });
+      const who = stage && path.endsWith('.image') ? `the ${stage.name} stage's CMD` : `container "${c.container.name}"`;
+      if (found.length) out.push({ object: c.pod.owner, path, message: `${who} puts credentials in argv: ${found.join(', ')}` });
     }
     return out;
   },

@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { renderManifests } from '../../render/kubernetes/index.js';
+import { renderDocker } from '../../render/docker/index.js';
+import { parseDockerfile } from '../../check/dockerfile.js';
 import { checkObjects, parseIgnore, type IgnoreSpec } from '../../check/run.js';
 import { loadManifestDir, UnreadableInput } from '../../check/load.js';
 import { formatJson, formatSarif, formatText } from '../../check/report.js';
@@ -94,7 +96,11 @@ Examples:
             sources.set(o, { file: f.path });
           }
         }
-        findings = checkObjects(objects, { app, sourceOf: (o) => sources.get(o), options, ignore });
+        // The rendered Dockerfile: its FROM lines and the CMD each target runs.
+        const docker = renderDocker(app)
+          .filter((f) => f.path.split('/').pop() === 'Dockerfile')
+          .flatMap((f) => parseDockerfile(f.content, f.path));
+        findings = checkObjects(objects, { app, docker, sourceOf: (o) => sources.get(o), options, ignore });
         fallbackUri = file;
       }
 
