@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLineSplitter, createPieceFormatter, formatPiece, MAX_LINE_BYTES, type LineMeta } from '../../src/runtime/logs.js';
-import { buildRedactor, REDACTED, secretForms, urlPassword } from '../../src/runtime/redact.js';
+import { buildRedactor, REDACTED, urlPassword } from '../../src/runtime/redact.js';
 import { NODE, REQUIRED_FIELDS, assertLogLines, baseEnv, program, sleep, startRuntime } from './support.js';
 
 const RUNS = { numRuns: 100 };
