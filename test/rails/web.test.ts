@@ -63,6 +63,8 @@ async function probeThroughOutages(base: string, processTarget: string): Promise
   expect(new Date(ready.json.timestamp as string).toISOString()).toBe(ready.json.timestamp);
 
   expect((await httpGet(`${base}/fixture/log`)).status).toBe(200);
+  // A query on the app's own pooled connection, so there is one to lose.
+  expect((await httpGet(`${base}/fixture/db_tls`)).status).toBe(200);
 
   // Database stopped: connection refused.
   await db.stop();
@@ -79,8 +81,10 @@ async function probeThroughOutages(base: string, processTarget: string): Promise
   } finally {
     await db.start();
   }
-  // Back without a restart: each probe connects anew.
+  // Back without a restart: each probe connects anew, and the app's pooled
+  // connections reconnect on checkout.
   await waitFor('readiness 200 after the database restarts', async () => (await httpGet(`${base}/health/readiness`)).status === 200 || undefined, 15_000);
+  expect((await httpGet(`${base}/fixture/db_tls`)).status).toBe(200);
 
   // Database black-holed: TCP accepted, no answer. Readiness gives up in
   // time (connect + query each bounded by READINESS_TIMEOUT); liveness
