@@ -2,9 +2,14 @@
 import type { App } from '../../config/schema.js';
 import { header, integer, rubyString } from './ruby.js';
 
-/** Seconds Puma waits for in-flight requests after SIGTERM, leaving time to exit before the kubelet's SIGKILL. */
+/**
+ * Seconds Puma waits for in-flight requests after SIGTERM. It must close
+ * before `railyard run` SIGKILLs it (RAILYARD_STOP_TIMEOUT, 25 s by default
+ * on the web tier, 5 s short of the grace period) and before the kubelet
+ * does: 10 s short of the grace period leaves Puma 5 s to shut down.
+ */
 export function pumaShutdownSeconds(app: App): number {
-  return Math.max(1, app.web.terminationGracePeriodSeconds - 5);
+  return Math.max(1, app.web.terminationGracePeriodSeconds - 10);
 }
 
 export function pumaConfig(app: App): string {
@@ -32,8 +37,9 @@ environment ENV.fetch("RAILS_ENV", ${rubyString(app.environment)})
 
 # SIGTERM: stop accepting, finish the requests in flight, exit 0. By default
 # Puma re-raises SIGTERM after its graceful stop and so exits 143, which reads
-# as a crash. Requests still running after ${integer(pumaShutdownSeconds(app))} s are cut off, before
-# the kubelet's SIGKILL at terminationGracePeriodSeconds (${integer(web.terminationGracePeriodSeconds)} s).
+# as a crash. Requests still running after ${integer(pumaShutdownSeconds(app))} s are cut off, in time
+# to exit before \`railyard run\` sends SIGKILL (RAILYARD_STOP_TIMEOUT, 25 s by
+# default) and the kubelet does (terminationGracePeriodSeconds, ${integer(web.terminationGracePeriodSeconds)} s).
 raise_exception_on_sigterm false
 force_shutdown_after ${integer(pumaShutdownSeconds(app))}
 
