@@ -101,7 +101,8 @@ export interface HealthServerOptions {
  * carry on, the main process may still work).
  */
 export function startHealthServer(opts: HealthServerOptions): Promise<Server | undefined> {
-  const deadlineMs = opts.deadlineMs ?? 800;
+  // 700 ms leaves room within the 1 s promise for scheduling on a busy node.
+  const deadlineMs = opts.deadlineMs ?? 700;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (r: { code: number; body: Record<string, unknown> }) => {
