@@ -21,16 +21,17 @@ ${header(app, 'app/controllers/health_controller.rb')}
 #   GET ${commentText(web.probes.liveness.path)}   200 whenever the process can answer. Never touches the
 #       database: restarting a pod does not fix a database outage, it only adds
 #       a restart storm to it.
-#   GET ${commentText(web.probes.readiness.path)}  200 when \`SELECT 1\` succeeds on a new database connection
-#       (connect, read and write each limited to READINESS_TIMEOUT s), else 503 {"status":"not_ready","error":...}: the pod leaves the
-#       Service's endpoints until the database answers again.
+#   GET ${commentText(web.probes.readiness.path)}  200 when \`SELECT 1\` succeeds on a new database
+#       connection (connect, read and write each limited to READINESS_TIMEOUT
+#       seconds), else 503 {"status":"not_ready","error":...}: the pod leaves
+#       the Service's endpoints until the database answers again.
 #
 # It inherits from ActionController::API, not ApplicationController: an app's
 # before_actions (authentication, current user, locale) may query the database
 # or redirect, and a probe must not depend on them. If the app sets
 # config.force_ssl, exclude these paths from the redirect, since the kubelet
 # probes over plain HTTP:
-#   config.ssl_options = { redirect: { exclude: ->(request) { request.path.start_with?("/health") } } }
+#   config.ssl_options = { redirect: { exclude: ->(request) { [${commentText(rubyString(web.probes.liveness.path))}, ${commentText(rubyString(web.probes.readiness.path))}].include?(request.path) } } }
 require "socket"
 
 class HealthController < ActionController::API
