@@ -105,6 +105,20 @@ describe('log lines (properties 4, 5, 6 over generated lines and secrets)', () =
     );
   });
 
+  it('any bytes at all, invalid UTF-8 and control characters included, come out as valid JSON records (property 4)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 16, max: 512 }), (chunks, max) => {
+        const { records } = pipeline(chunks.map((c) => Buffer.from(c)), { SOME_TOKEN: 'tok\u0000en' }, max);
+        for (const r of records) {
+          expect(r).not.toContain('\n');
+          const rec = JSON.parse(r) as Record<string, unknown>;
+          for (const f of REQUIRED_FIELDS) expect(typeof rec[f]).toBe('string');
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('lines without secrets come through unchanged; JSON objects are merged, not wrapped', () => {
     fc.assert(
       fc.property(fc.array(noise.filter((s) => !s.trimStart().startsWith('{')), { minLength: 1, maxLength: 5 }), (lines) => {
