@@ -9,7 +9,7 @@
 // listens on the host's 127.0.0.1, at 10.0.2.2.
 // Secrets (the DB password, SECRET_KEY_BASE) reach podman in an --env-file of
 // mode 600, never in its argv.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,7 @@ import type { App } from '../../../src/config/index.js';
 import { imageTargets, ENTRYPOINT, IMAGE_UID, type ImageTarget } from '../../../src/render/docker/index.js';
 import { startMariaDb, freePort, type MariaDb } from '../../support/mariadb.js';
 import { assembleContext, e2eApp, STANDIN_CONSUMER } from './context.js';
-import { podman, podmanSync, requirePodman } from './podman.js';
+import { PODMAN_DIR, podman, podmanSync, requirePodman } from './podman.js';
 
 const NETWORK = 'slirp4netns:allow_host_loopback=true';
 const HOST_FROM_CONTAINER = '10.0.2.2';
@@ -83,6 +83,23 @@ async function waitFor(url: string, name: string, timeoutMs = 120_000): Promise<
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last}):\n${logsOf(name).slice(-4000)}`);
 }
 
+/** Polls until `url` answers `status` (the DB check is cached for a second; readiness times out in seconds). */
+async function waitForStatus(url: string, status: number, timeoutMs = 30_000): Promise<{ status: number; body: any }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const r = await httpGet(url);
+      if (r.status === status) return r;
+      last = `${r.status} ${JSON.stringify(r.body)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last: ${last})`);
+}
+
 async function waitForLog(name: string, message: RegExp, count: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -91,6 +108,14 @@ async function waitForLog(name: string, message: RegExp, count: number, timeoutM
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`${name}: ${count} log lines matching ${message} did not appear within ${timeoutMs} ms:\n${logsOf(name).slice(-4000)}`);
+}
+
+/** A failed container's whole log, kept under .cache/podman/logs for reading after the run. */
+function keepLogs(name: string): void {
+  const logDir = join(PODMAN_DIR, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  writeFileSync(join(logDir, `${name}.log`), logsOf(name));
+  console.error(`${name}: full log in ${join(logDir, `${name}.log`)}`);
 }
 
 function logsOf(name: string): string {
@@ -171,6 +196,8 @@ interface Case {
   env: Record<string, string>;
   grace: number;
   health: { path: string; expect: (body: any) => void }[];
+  /** The health table's DB rows: with MariaDB stopped, `failing` answers 503 and `alive` (if any) still 200. */
+  dbDown?: { failing: string; alive?: string };
   /** A log message that shows the app is up (SIGTERM during boot ends Ruby with 143, as it should). */
   ready: { message: RegExp; count: number };
   /** The Deployment's args when they differ from the image's CMD (workers: the Deployment's own target). */
@@ -189,6 +216,7 @@ const cases = (): Case[] => [
       { path: '/health/readiness', expect: (b) => expect(b).toMatchObject({ status: 'ready' }) },
     ],
     ready: { message: /Listening on/, count: 1 },
+    dbDown: { failing: '/health/readiness', alive: '/health/liveness' },
     children: (procs) => {
       expect(procs).toHaveLength(1);
       expect(procs[0]!.args).toMatch(/puma/);
@@ -202,6 +230,7 @@ const cases = (): Case[] => [
     health: [{ path: '/health', expect: (b) => expect(b).toMatchObject({ status: 'healthy', process_target: 'worker-primary' }) }],
     ready: { message: /Starting job worker/, count: 3 },
     args: ['worker-primary'],
+    dbDown: { failing: '/health' },
     children: (procs) => {
       // One `rake jobs:work` per pool slot: a:1 + b,c:2.
       expect(procs).toHaveLength(3);
@@ -223,6 +252,14 @@ const cases = (): Case[] => [
   })),
 ];
 
+async function startContainer(k: Case, t: ImageTarget, what: string): Promise<{ name: string; hostPort: number }> {
+  const hostPort = await freePort();
+  const name = `railyard-e2e-${t.name}-${what}-${run}`;
+  containers.add(name);
+  await podman(['run', '--detach', '--name', name, '--network', NETWORK, '--publish', `127.0.0.1:${hostPort}:${t.ports[0]!}`, '--env-file', envFile(name, { ...appEnv(k.processTarget), ...k.env }), image(t.name), ...(k.args ?? [])]);
+  return { name, hostPort };
+}
+
 describe('each target, run', () => {
   // describe.each needs the cases before beforeAll has loaded the model; the
   // Storecove example's five targets are listed by name, and each test looks up its case.
@@ -232,11 +269,7 @@ describe('each target, run', () => {
       const k = cases().find((c) => c.target === targetName);
       if (!k) throw new Error(`no case for ${targetName}`);
       const t = targets.find((x) => x.name === targetName)!;
-      const port = t.ports[0]!;
-      const hostPort = await freePort();
-      const name = `railyard-e2e-${targetName}-${run}`;
-      containers.add(name);
-      await podman(['run', '--detach', '--name', name, '--network', NETWORK, '--publish', `127.0.0.1:${hostPort}:${port}`, '--env-file', envFile(name, { ...appEnv(k.processTarget), ...k.env }), image(targetName), ...(k.args ?? [])]);
+      const { name, hostPort } = await startContainer(k, t, 'run');
 
       // Health, as the health table says, on the target's own port.
       for (const h of k.health) {
@@ -264,7 +297,8 @@ describe('each target, run', () => {
       await podman(['stop', '--time', String(k.grace), name], { timeoutMs: (k.grace + 30) * 1000 });
       const stoppedMs = Date.now() - started;
       const state = JSON.parse(await podman(['inspect', name, '--format', '{{json .State}}']));
-      expect(state.ExitCode).toBe(0);
+      if (state.ExitCode !== 0) keepLogs(name);
+      expect(state.ExitCode, `exit code; logs:\n${logsOf(name).slice(-6000)}`).toBe(0);
       expect(stoppedMs).toBeLessThan(k.grace * 1000);
 
       // Every line on stdout is JSON with the required fields; stderr is empty.
@@ -290,6 +324,32 @@ describe('each target, run', () => {
       expect(logs.stdout).not.toContain(db!.password);
       expect(logs.stdout).not.toContain(secretKeyBase);
       console.log(`${targetName}: stopped in ${stoppedMs} ms (grace ${k.grace} s), ${lines.length} log lines, children: ${children.map((c) => c.args).join(' | ')}`);
+    },
+    240_000,
+  );
+
+  // The health table's DB rows, in a container of their own: a delayed_job
+  // worker whose connection died with the server exits 1 on its next SIGTERM
+  // (clear_locks! runs on the dead connection), which is not what the clean-stop
+  // test above is about.
+  it.each(['rails', 'worker'])(
+    '%s: with MariaDB stopped, the DB-backed health endpoint answers 503 (and liveness stays 200), then recovers',
+    async (targetName) => {
+      const k = cases().find((c) => c.target === targetName)!;
+      const t = targets.find((x) => x.name === targetName)!;
+      const { name, hostPort } = await startContainer(k, t, 'dbdown');
+      const failing = `http://127.0.0.1:${hostPort}${k.dbDown!.failing}`;
+      await waitFor(failing, name);
+      await db!.stop();
+      try {
+        const down = await waitForStatus(failing, 503);
+        expect(JSON.stringify(down.body)).toMatch(/"status":"(not_ready|unhealthy)"/);
+        if (k.dbDown!.alive) expect((await httpGet(`http://127.0.0.1:${hostPort}${k.dbDown!.alive}`)).status).toBe(200);
+      } finally {
+        await db!.start();
+      }
+      await waitForStatus(failing, 200);
+      podmanSync(['rm', '--force', '--time', '0', name]);
     },
     240_000,
   );
