@@ -14,6 +14,7 @@ import { buildRedactor } from './redact.js';
 import { startSupervisor } from './supervisor.js';
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+const present = (v: string | undefined) => v !== undefined && v !== '';
 const FORWARD_SIGNALS = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'] as const;
 
 /** The single error line for bad env/argv: names every problem variable, never a value. */
@@ -103,6 +104,12 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
 
   let dbCheck: ReturnType<typeof createDbCheck> | undefined;
   if (cfg.db && cfg.healthPort !== undefined) dbCheck = createDbCheck(cfg.db, redactor.redact);
+
+  if (cfg.kind !== 'web' && cfg.healthPort === undefined) {
+    log('warn', 'HEALTH_PORT is not set: no health server, so an HTTP probe on this container will fail');
+  } else if (cfg.kind === 'web' && present(env.HEALTH_PORT)) {
+    log('info', 'HEALTH_PORT is ignored for the web tier: its health is the Rails controller');
+  }
 
   let server: Awaited<ReturnType<typeof startHealthServer>>;
   if (cfg.healthPort !== undefined) {

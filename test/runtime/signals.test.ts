@@ -64,6 +64,8 @@ describe('forwarding', () => {
     expect(code).toBe(0);
     // Each slot finished its "job" (the delay) before exiting.
     expect(rt.lines.filter((l) => l.exiting === 0)).toHaveLength(3);
+    // No HEALTH_PORT for a worker is allowed, and said.
+    expect(rt.lines.some((l) => l.level === 'warn' && String(l.message).startsWith('HEALTH_PORT is not set'))).toBe(true);
   });
 });
 
