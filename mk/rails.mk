@@ -5,6 +5,7 @@
 RAILS_TEST_PKGS := mariadb-server ruby-rails ruby-delayed-job ruby-delayed-job-active-record \
 	ruby-daemons puma ruby-mysql2 ruby-lograge bundler openssl
 
+# DPkg::Lock::Timeout: another area's install may hold the dpkg lock (make -j).
 .PHONY: rails-test-deps
 rails-test-deps:
 	@missing=$$(for p in $(RAILS_TEST_PKGS); do \
@@ -16,7 +17,7 @@ rails-test-deps:
 	echo "== apt-get install $$missing" >&2; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then apt-get update -q; fi; \
-	apt-get install -y -q --no-install-recommends $$missing \
-		|| { apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; }
+	apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 $$missing \
+		|| { apt-get update -q && apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 $$missing; }
 
 TEST_DEPS += rails-test-deps
