@@ -7,7 +7,10 @@
 //   afterAll(async () => { await db?.destroy(); });
 //
 // `stop()`/`kill()` take the server down but keep the datadir, so `start()`
-// brings it back on the same port and socket ("DB down" tests).
+// brings it back on the same port and socket ("DB down" tests); `pause()`
+// black-holes it (TCP accepted, no answer) until `resume()`. With
+// `tls: true` it serves TLS only, from a throwaway CA (`tls.caFile`), and
+// `serveCertificate('wrong-name')` swaps in a certificate for another host.
 // The password is only ever given to the server inside SQL sent over the
 // socket, never in argv; child processes get it through env.
 import { spawn, type ChildProcess, execFile } from 'node:child_process';
