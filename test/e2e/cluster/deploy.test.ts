@@ -66,10 +66,21 @@ async function cronJobNames(): Promise<string[]> {
   return list.items.map((c) => c.metadata.name).sort();
 }
 
-/** Generation of every object kind the deploy applies in the app namespace: unchanged generations mean nothing was re-applied with a change. */
-async function generations(): Promise<Record<string, number>> {
-  const list = await kubectlJson<{ items: { kind: string; metadata: { name: string; generation?: number } }[] }>(kubeconfig, ['get', 'deployments,cronjobs,hpa,pdb,ingress', '-n', NS]);
-  return Object.fromEntries(list.items.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.generation ?? 0]));
+/**
+ * What railyard last applied to each object in the app namespace: the time of
+ * its field manager's entry and the spec (without replicas, which the HPA
+ * changes on its own). Unchanged means nothing was applied.
+ */
+async function appliedState(): Promise<Record<string, string>> {
+  type Item = { kind: string; metadata: { name: string; managedFields?: { manager: string; operation: string; time: string }[] }; spec?: Record<string, unknown>; data?: unknown };
+  const list = await kubectlJson<{ items: Item[] }>(kubeconfig, ['get', 'deployments,cronjobs,hpa,pdb,ingress,services,configmaps,serviceaccounts', '-n', NS, '--show-managed-fields']);
+  return Object.fromEntries(
+    list.items.map((o) => {
+      const { replicas: _replicas, ...spec } = (o.spec ?? {}) as { replicas?: number };
+      const applied = o.metadata.managedFields?.find((m) => m.manager === 'railyard' && m.operation === 'Apply')?.time ?? 'never';
+      return [`${o.kind}/${o.metadata.name}`, `${applied} ${JSON.stringify(spec)} ${JSON.stringify(o.data ?? null)}`];
+    }),
+  );
 }
 
 const tagOf = (d: Deployment) => d.spec.template.spec.containers[0]!.image.split(':').pop()!;
@@ -176,7 +187,7 @@ describe.sequential('railyard deploy on the local control plane', () => {
   }, 240_000);
 
   it('a failing migration applies nothing and exits non-zero', async () => {
-    const before = await generations();
+    const before = await appliedState();
     const sent = rollbarRequests.length;
     const r = await deploy(full, 'fail-migration-3');
     expect(r.code).toBe(1);
@@ -184,7 +195,7 @@ describe.sequential('railyard deploy on the local control plane', () => {
     expect(r.stderr).toMatch(/nothing was applied/);
     expect(r.stderr).toMatch(/exited 1/); // the failing pod's own reason
     expect(r.stdout).not.toMatch(/== apply/);
-    expect(await generations()).toEqual(before);
+    expect(await appliedState()).toEqual(before);
     for (const d of (await deployments()).values()) expect(tagOf(d)).toMatch(/-rel0002$/);
     expect((await history()).at(-1)).toMatchObject({ status: 'failed', imageTag: 'fail-migration-3' });
     expect(rollbarRequests.slice(sent).map((q) => q.body.status)).toEqual(['started', 'failed']);
