@@ -133,6 +133,11 @@ describe('output formats and exit codes', () => {
     const missing = railyard(['check', '--manifests', join(dir, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope');
+    const empty = join(dir, 'empty');
+    await mkdir(empty, { recursive: true });
+    const none = railyard(['check', '--manifests', empty]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no Kubernetes YAML');
     expect(railyard(['check', '--manifests', DESIGN, '--format', 'xml']).code).toBe(2);
     expect(railyard(['check', '--manifests', DESIGN, '--ignore', 'x@nokind']).code).toBe(2);
   });

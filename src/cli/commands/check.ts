@@ -84,6 +84,8 @@ Examples:
           if (e instanceof UnreadableInput) usage(`cannot read ${e.file}: ${e.reason}`);
           throw e;
         }
+        // An empty folder is almost always a wrong path; passing it silently would hide that.
+        if (loaded.objects.length === 0 && loaded.docker.length === 0) usage(`cannot read ${flags.manifests}: no Kubernetes YAML or JSON in it`);
         findings = checkObjects(loaded.objects, { sourceOf: loaded.sourceOf, docker: loaded.docker, options, ignore });
         fallbackUri = flags.manifests;
       } else {
