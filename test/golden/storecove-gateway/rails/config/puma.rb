@@ -22,10 +22,11 @@ environment ENV.fetch("RAILS_ENV", "production")
 
 # SIGTERM: stop accepting, finish the requests in flight, exit 0. By default
 # Puma re-raises SIGTERM after its graceful stop and so exits 143, which reads
-# as a crash. Requests still running after 25 s are cut off, before
-# the kubelet's SIGKILL at terminationGracePeriodSeconds (30 s).
+# as a crash. Requests still running after 20 s are cut off, in time
+# to exit before `railyard run` sends SIGKILL (RAILYARD_STOP_TIMEOUT, 25 s by
+# default) and the kubelet does (terminationGracePeriodSeconds, 30 s).
 raise_exception_on_sigterm false
-force_shutdown_after 25
+force_shutdown_after 20
 
 # Keep idle keep-alive connections open longer than the ingress controller's
 # upstream keep-alive (60 s in ingress-nginx), or it reuses a connection Puma

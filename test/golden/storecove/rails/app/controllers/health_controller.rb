@@ -7,16 +7,17 @@
 #   GET /health/liveness   200 whenever the process can answer. Never touches the
 #       database: restarting a pod does not fix a database outage, it only adds
 #       a restart storm to it.
-#   GET /health/readiness  200 when `SELECT 1` succeeds on a new database connection
-#       (connect, read and write each limited to READINESS_TIMEOUT s), else 503 {"status":"not_ready","error":...}: the pod leaves the
-#       Service's endpoints until the database answers again.
+#   GET /health/readiness  200 when `SELECT 1` succeeds on a new database
+#       connection (connect, read and write each limited to READINESS_TIMEOUT
+#       seconds), else 503 {"status":"not_ready","error":...}: the pod leaves
+#       the Service's endpoints until the database answers again.
 #
 # It inherits from ActionController::API, not ApplicationController: an app's
 # before_actions (authentication, current user, locale) may query the database
 # or redirect, and a probe must not depend on them. If the app sets
 # config.force_ssl, exclude these paths from the redirect, since the kubelet
 # probes over plain HTTP:
-#   config.ssl_options = { redirect: { exclude: ->(request) { request.path.start_with?("/health") } } }
+#   config.ssl_options = { redirect: { exclude: ->(request) { ["/health/liveness", "/health/readiness"].include?(request.path) } } }
 require "socket"
 
 class HealthController < ActionController::API

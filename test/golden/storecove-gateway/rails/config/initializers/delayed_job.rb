@@ -1,0 +1,22 @@
+# frozen_string_literal: true
+
+# Rendered by railyard from the app model "storecove" (railyard synth).
+# Copy to config/initializers/delayed_job.rb in your Rails app; rerun `railyard synth` to update it.
+if defined?(Delayed::Worker)
+  # delayed_job writes every line twice, with `puts` and to its logger, unless
+  # QUIET is set (`rake jobs:work` reads it after this file ran). The logger's
+  # copy is the JSON one (config/initializers/lograge.rb), with the level.
+  ENV["QUIET"] ||= "true"
+end
+
+if defined?(Delayed::Backend::ActiveRecord::Job)
+  # A worker holds one database connection for its whole life. After the
+  # database has gone away, every reserve fails with "MySQL client is not
+  # connected", even once the server is back, until the 10th failure ends
+  # the process: delayed_job_active_record leaves recover_from, the hook
+  # delayed_job calls after a failed reserve, empty. Dropping the connections
+  # there makes the next reserve connect afresh.
+  Delayed::Backend::ActiveRecord::Job.define_singleton_method(:recover_from) do |_error|
+    ActiveRecord::Base.connection_handler.clear_all_connections!
+  end
+end
