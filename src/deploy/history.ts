@@ -101,5 +101,7 @@ export function nextRevision(releases: Release[]): number {
 
 /** The release a failed deploy returns to: the newest one that succeeded. */
 export function lastGood(releases: Release[], before?: number): Release | undefined {
-  return [...releases].reverse().find((r) => r.status === 'deployed' || r.status === 'superseded' ? (before === undefined || r.revision < before) : false);
+  const succeeded = (r: Release) => r.status === 'deployed' || r.status === 'superseded';
+  const earlier = (r: Release) => before === undefined || r.revision < before;
+  return [...releases].sort((a, b) => b.revision - a.revision).find((r) => succeeded(r) && earlier(r));
 }
