@@ -1,7 +1,11 @@
 // hadolint on the rendered Dockerfiles: zero findings. The one inline ignore
 // (DL3008, tini's version) carries its reason in the Dockerfile.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { arbitraryApp } from './arbitrary-app.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { renderDocker } from '../../src/render/docker/index.js';
@@ -30,6 +34,22 @@ describe('hadolint', () => {
     lines.forEach((l, i) => {
       if (l.startsWith('# hadolint ignore=')) expect(lines[i - 1]).toMatch(/^# \S/);
     });
+  });
+
+  it('finds nothing in the Dockerfiles of 100 generated models (one hadolint run over all of them)', () => {
+    const seed = Date.now();
+    const dir = mkdtempSync(join(tmpdir(), 'railyard-hadolint-'));
+    try {
+      const files = fc.sample(arbitraryApp, { numRuns: 100, seed }).map((app, i) => {
+        const path = join(dir, `Dockerfile.${i}`);
+        writeFileSync(path, renderDocker(app).find((f) => f.path === 'Dockerfile')!.content);
+        return path;
+      });
+      const r = spawnSync(HADOLINT, ['--no-color', '--failure-threshold', 'style', ...files], { encoding: 'utf8' });
+      expect({ code: r.status, findings: (r.stdout + r.stderr).trim() }, `fast-check seed ${seed}`).toEqual({ code: 0, findings: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does report a planted defect (the check can fail)', async () => {

@@ -7,7 +7,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { loadConfig } from '../../src/config/index.js';
+import { arbitraryApp } from '../docker/arbitrary-app.js';
 import { renderWorkflow } from '../../src/render/workflow/index.js';
 
 const ACTIONLINT = '.cache/bin/actionlint';
@@ -32,9 +34,12 @@ function write(name: string, content: string): string {
   writeFileSync(path, content);
   return path;
 }
-function parseWithGitHubParser(path: string): { errors: string[]; jobs: { id: string; needs: string[]; steps: number }[] } {
-  return JSON.parse(execFileSync(process.execPath, ['--import', HOOK, PARSE, path], { encoding: 'utf8' }));
+type Parsed = { file: string; errors: string[]; jobs: { id: string; needs: string[]; steps: number }[] };
+function parseAllWithGitHubParser(paths: string[]): Parsed[] {
+  const out = execFileSync(process.execPath, ['--import', HOOK, PARSE, ...paths], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return out.trim().split('\n').map((l) => JSON.parse(l));
 }
+const parseWithGitHubParser = (path: string): Parsed => parseAllWithGitHubParser([path])[0]!;
 function actionlint(path: string): { code: number; findings: string } {
   const r = spawnSync(ACTIONLINT, ['-no-color', `-shellcheck=${SHELLCHECK}`, '-pyflakes=', path], { encoding: 'utf8' });
   if (r.error) throw r.error;
@@ -57,6 +62,14 @@ describe('@actions/workflow-parser', () => {
     ]);
   });
 
+  it('parses the workflows of 100 generated models with no errors', () => {
+    const seed = Date.now();
+    const paths = fc.sample(arbitraryApp, { numRuns: 100, seed }).map((app, i) => write(`parsed-${i}.yml`, renderWorkflow(app, { configPath: 'railyard.config.ts' })[0]!.content));
+    const results = parseAllWithGitHubParser(paths);
+    expect(results).toHaveLength(100);
+    for (const r of results) expect({ file: r.file, errors: r.errors, jobs: r.jobs.map((j) => j.id) }, `fast-check seed ${seed}`).toEqual({ file: r.file, errors: [], jobs: ['build', 'deploy'] });
+  });
+
   it('reports a planted defect: the runner context in job-level env', () => {
     const planted = workflows.storecove!.replace('      NAMESPACE: storecove\n', '      NAMESPACE: storecove\n      OUT: ${{ runner.temp }}/x\n');
     expect(planted).not.toBe(workflows.storecove);
@@ -72,6 +85,13 @@ describe('actionlint', () => {
 
   it.each(['storecove', 'storecove-gateway'])('finds nothing in the %s workflow', (example) => {
     expect(actionlint(write(`${example}-lint.yml`, workflows[example]!))).toEqual({ code: 0, findings: '' });
+  });
+
+  it('finds nothing in the workflows of 100 generated models (one actionlint run over all of them)', () => {
+    const seed = Date.now();
+    const paths = fc.sample(arbitraryApp, { numRuns: 100, seed }).map((app, i) => write(`generated-${i}.yml`, renderWorkflow(app, { configPath: 'config/railyard.config.ts' })[0]!.content));
+    const r = spawnSync(ACTIONLINT, ['-no-color', `-shellcheck=${SHELLCHECK}`, '-pyflakes=', ...paths], { encoding: 'utf8' });
+    expect({ code: r.status, findings: (r.stdout + r.stderr).trim() }, `fast-check seed ${seed}`).toEqual({ code: 0, findings: '' });
   });
 
   it('reports planted defects: an unquoted variable (shellcheck) and an unknown step output', () => {
