@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { parsePoolSpec, PoolSpecError, queuesEnv, type Pool } from '../config/pools.js';
 import { isSecretName, MIN_SECRET_LENGTH } from './redact.js';
 
-export type Kind = 'web' | 'worker' | 'consumer';
+/**
+ * web, worker and consumer are the long-running tiers; task is a one-shot
+ * process run through the runtime for its JSON logs, redaction and signal
+ * handling: the CronJobs (`cronjob-<name>`) and the migration Job (`migrate`)
+ * that the manifests render.
+ */
+export type Kind = 'web' | 'worker' | 'consumer' | 'task';
 
 export interface Slot {
   /** The pool's queues as written (`a,b` or `*`), for logs and /health. */
@@ -70,13 +76,14 @@ export interface ConfigResult {
 }
 
 export const DEFAULT_WORKER_COMMAND = 'bundle exec rake jobs:work';
-const DEFAULT_STOP_TIMEOUT_S: Record<Kind, number> = { web: 25, worker: 280, consumer: 55 };
+const DEFAULT_STOP_TIMEOUT_S: Record<Kind, number> = { web: 25, worker: 280, consumer: 55, task: 25 };
 
 /** The kind of process a target name stands for. */
 export function kindOf(target: string): Kind | undefined {
   if (target === 'server' || target === 'web') return 'web';
   if (target.startsWith('worker')) return 'worker';
   if (target.startsWith('kafka-')) return 'consumer';
+  if (target.startsWith('cronjob-') || target === 'migrate') return 'task';
   return undefined;
 }
 
@@ -208,7 +215,7 @@ export function loadRunConfig(argv: readonly string[], env: Record<string, strin
   else {
     kind = kindOf(target);
     if (!kind) {
-      const problem = { var: args.target !== undefined ? 'target' : 'PROCESS_TARGET', reason: 'must be server or web, worker…, or kafka-…' };
+      const problem = { var: args.target !== undefined ? 'target' : 'PROCESS_TARGET', reason: 'must be server or web, worker…, kafka-…, cronjob-… or migrate' };
       (args.target !== undefined ? usage : invalid).push(problem);
     }
   }
@@ -287,7 +294,8 @@ export function loadRunConfig(argv: readonly string[], env: Record<string, strin
     kind,
     command: expandCommand(command, env),
     slots,
-    healthPort: kind === 'web' ? undefined : healthPort,
+    // The web tier's health is the Rails controller; one-shot tasks are not probed.
+    healthPort: kind === 'web' || kind === 'task' ? undefined : healthPort,
     stopTimeoutMs,
     staggerMs,
     backoffBaseMs,

@@ -105,7 +105,7 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
   let dbCheck: ReturnType<typeof createDbCheck> | undefined;
   if (cfg.db && cfg.healthPort !== undefined) dbCheck = createDbCheck(cfg.db, redactor.redact);
 
-  if (cfg.kind !== 'web' && cfg.healthPort === undefined) {
+  if ((cfg.kind === 'worker' || cfg.kind === 'consumer') && cfg.healthPort === undefined) {
     log('warn', 'HEALTH_PORT is not set: no health server, so an HTTP probe on this container will fail');
   } else if (cfg.kind === 'web' && present(env.HEALTH_PORT)) {
     log('info', 'HEALTH_PORT is ignored for the web tier: its health is the Rails controller');

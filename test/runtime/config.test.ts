@@ -32,6 +32,9 @@ describe('kindOf', () => {
     expect(kindOf('worker')).toBe('worker');
     expect(kindOf('worker-secondary')).toBe('worker');
     expect(kindOf('kafka-new-document')).toBe('consumer');
+    // One-shot processes the manifests run through the runtime: CronJobs and the migration Job.
+    expect(kindOf('cronjob-daily-report')).toBe('task');
+    expect(kindOf('migrate')).toBe('task');
     expect(kindOf('rails')).toBeUndefined();
     expect(kindOf('kafka')).toBeUndefined();
   });
@@ -82,7 +85,7 @@ const envValue = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }).fi
 
 /** A generated env: some of the vars a kind needs, some secrets, some noise. */
 const envSet = fc.record({
-  kind: fc.constantFrom('server', 'worker-primary', 'kafka-sending-status'),
+  kind: fc.constantFrom('server', 'worker-primary', 'kafka-sending-status', 'migrate', 'cronjob-clean'),
   RAILS_ENV: fc.option(fc.constantFrom('production', 'staging'), { nil: undefined }),
   useUrl: fc.boolean(),
   DATABASE_HOST: fc.option(fc.constantFrom('db', '10.0.0.5'), { nil: undefined }),
@@ -129,7 +132,7 @@ describe('env validation (property over generated env sets)', () => {
           // Property 9 is the Rails controller's: the runtime never serves health
           // for the web tier (no port to shadow /health/liveness) and never
           // gates the web process on the database.
-          if (g.kind === 'server') expect([r.config.healthPort, r.config.db]).toEqual([undefined, undefined]);
+          if (g.kind === 'server' || g.kind === 'migrate' || g.kind === 'cronjob-clean') expect([r.config.healthPort, r.config.db]).toEqual([undefined, undefined]);
           else expect(r.config.healthPort).toBe(g.HEALTH_PORT === undefined ? undefined : Number(g.HEALTH_PORT));
           if (g.kind === 'worker-primary') expect(r.config.db).toBeDefined();
         }
@@ -191,6 +194,12 @@ describe('bad env as a real process', () => {
     }
     expect(existsSync(marker)).toBe(false);
     expect(Math.min(...times) - Math.min(...bare)).toBeLessThan(100);
+  });
+
+  it('runs a one-shot task (migration, CronJob) and exits with its code', async () => {
+    const rt = await startRuntime(['migrate', '--', NODE, '-e', 'console.log("migrated"); process.exit(3)'], baseEnv());
+    expect((await rt.exited).code).toBe(3);
+    expect(rt.lines.find((l) => l.stream === 'stdout')).toMatchObject({ process_target: 'migrate', message: 'migrated' });
   });
 
   it('a web target without a command is a usage error (exit 2)', async () => {
