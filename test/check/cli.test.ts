@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 
 const CLI = resolve('bin/railyard.js');
 const DESIGN = 'test/fixtures/check/design-doc';
@@ -103,6 +104,21 @@ describe('output formats and exit codes', () => {
       expect(res.locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
     }
     expect(run.results.filter((x: { suppressions?: unknown[] }) => x.suppressions).map((x: { ruleId: string }) => x.ruleId)).toEqual(['pdb-missing', 'pdb-missing', 'pdb-missing']);
+  });
+  it('writes SARIF that the official SARIF 2.1.0 schema accepts', () => {
+    // The schema as @microsoft/jest-sarif ships it, checked with that package's own ajv
+    // (its jest matcher needs jest, so the two parts are used directly).
+    const fromJestSarif = createRequire(createRequire(import.meta.url).resolve('@microsoft/jest-sarif'));
+    const Ajv = fromJestSarif('ajv');
+    const ajv = new Ajv({ schemaId: 'auto', validateSchema: false, allErrors: true });
+    ajv.addMetaSchema(fromJestSarif('ajv/lib/refs/json-schema-draft-04.json'));
+    const validate = ajv.compile(fromJestSarif('./schemas/sarif-2.1.0-rtm.5.json'));
+    for (const args of [['--manifests', DESIGN, '--ignore', 'pdb-missing'], ['examples/storecove']]) {
+      const sarif = JSON.parse(railyard(['check', ...args, '--format', 'sarif']).stdout);
+      expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    }
+    // The schema is strict enough to refuse a broken log.
+    expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] })).toBe(false);
   });
   it('exits 0 when only warnings remain, and lists silenced findings with their reason', async () => {
     const m = join(dir, 'warn');
