@@ -46,7 +46,9 @@ export function createDbCheck(target: DbTarget, scrub: (s: string) => string, op
         password: target.password,
         database: target.database,
         connectTimeout,
-        ssl: target.ca ? { ca: target.ca, rejectUnauthorized: true } : undefined,
+        // verifyIdentity: mysql2 checks the chain only, not the name, unless asked;
+        // a certificate for another host signed by the same CA must not pass.
+        ssl: target.ca ? { ca: target.ca, rejectUnauthorized: true, verifyIdentity: true } : undefined,
       });
       const finish = (err?: Error & { code?: string }) => {
         if (done) return;
