@@ -9,7 +9,7 @@
 // listens on the host's 127.0.0.1, at 10.0.2.2.
 // Secrets (the DB password, SECRET_KEY_BASE) reach podman in an --env-file of
 // mode 600, never in its argv.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -188,6 +188,35 @@ describe('the five images', () => {
     expect((await podman(['run', '--rm', '--network', 'none', '--entrypoint', 'id', image('rails')])).trim()).toMatch(/^uid=1000\(app\) gid=1000\(app\)/);
     expect((await podman(['run', '--rm', '--network', 'none', '--entrypoint', 'dpkg', image('rails'), '-S', '/usr/bin/tini'])).trim()).toBe('tini: /usr/bin/tini');
   });
+});
+
+describe('a code-only change', () => {
+  it('rebuilds app-base from `COPY . .` on and nothing before it; every target still shares every layer', async () => {
+    const ctx = join(dir, 'context');
+    writeFileSync(join(ctx, 'app/controllers/fixture_controller.rb'), readFileSync(join(ctx, 'app/controllers/fixture_controller.rb'), 'utf8') + `# code-only change ${run}\n`);
+    const before = JSON.parse(await podman(['image', 'inspect', image('rails')]))[0].RootFS.Layers as string[];
+    for (const t of targets) {
+      await podman(['build', '--quiet', '--network', 'none', '--build-arg', `BASE_IMAGE=${base}`, '--target', t.name, '--tag', `${image(t.name)}-changed`, ctx], { timeoutMs: 900_000 });
+    }
+    const after = JSON.parse(await podman(['image', 'inspect', ...targets.map((t) => `${image(t.name)}-changed`)])).map((i: any) => i.RootFS.Layers as string[]);
+    // All five still have one and the same layer list.
+    expect(new Set(after.map((l: string[]) => JSON.stringify(l))).size).toBe(1);
+    // Only the two newest layers changed: app-base's `COPY . .` and the RUN after it.
+    // Base, gems, node_modules and the runtime are the same blobs as before the change.
+    const layers = after[0] as string[];
+    expect(layers).toHaveLength(before.length);
+    expect(layers.slice(0, -2)).toEqual(before.slice(0, -2));
+    expect(layers.at(-1)).not.toBe(before.at(-1));
+    expect(layers.at(-2)).not.toBe(before.at(-2));
+    const history = JSON.parse(await podman(['history', '--format', 'json', `${image('rails')}-changed`])) as { CreatedBy?: string; createdBy?: string; Size?: number; size?: number }[];
+    // Newest first; a RUN is recorded as its shell command, a COPY as `#(nop) COPY`, metadata as other `#(nop)`s.
+    const made = history.map((h) => h.CreatedBy ?? h.createdBy ?? '').filter((c) => !c.includes('#(nop)') || c.includes('#(nop) COPY'));
+    expect(made[0], JSON.stringify(made.slice(0, 3))).toMatch(/mkdir -p log tmp/);
+    expect(made[1], JSON.stringify(made.slice(0, 3))).toMatch(/#\(nop\) COPY dir:\S+ in \. /);
+    for (const t of targets) podmanSync(['rmi', `${image(t.name)}-changed`]);
+    // The changed layers are unique to this run; untagged, they would pile up in .cache/podman.
+    podmanSync(['image', 'prune', '--force']);
+  }, 900_000);
 });
 
 interface Case {
