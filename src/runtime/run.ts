@@ -56,6 +56,10 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
   const log = (level: Level, message: string, extra?: Record<string, unknown>, source: Partial<LineSource> = {}) => {
     out.write(formatRecord(ctx, { stream: 'runtime', ...source }, message, redactor, { level, extra }) + '\n');
   };
+  if (process.pid === 1) {
+    // Node does not reap processes it did not start; orphans re-parented to PID 1 would stay zombies.
+    log('warn', 'running as PID 1: run the runtime under tini (tini -- node runtime.cjs …) so orphaned processes are reaped');
+  }
   if (redactor.tooShort.length > 0) {
     log('warn', `not redacting values shorter than 4 characters of: ${redactor.tooShort.join(', ')}`, { vars: redactor.tooShort });
   }

@@ -158,6 +158,14 @@ describe('env validation (property over generated env sets)', () => {
     expect(JSON.stringify(literal)).not.toContain('hunter2');
   });
 
+  it('a racecar liveness file needs racecar to touch it (RACECAR_LIVENESS_PROBE_ENABLED)', () => {
+    const argv = ['kafka-x', '--', 'racecar', 'C'];
+    const without = loadRunConfig(argv, baseEnv({ RACECAR_LIVENESS_PROBE_FILE_PATH: '/tmp/live' }));
+    expect(without.invalid.map((p) => p.var)).toEqual(['RACECAR_LIVENESS_PROBE_ENABLED']);
+    const withIt = loadRunConfig(argv, baseEnv({ RACECAR_LIVENESS_PROBE_FILE_PATH: '/tmp/live', RACECAR_LIVENESS_PROBE_ENABLED: 'true' }));
+    expect(withIt.config?.livenessFile).toBe('/tmp/live');
+  });
+
   it('expands ${VAR} named by a command and requires it; bare $name is left alone', () => {
     expect(commandVars(['racecar', '--group', '${GROUP}', 'puts $stdout'])).toEqual(['GROUP']);
     expect(expandCommand(['a${GROUP}b', '$stdout'], { GROUP: 'g1' })).toEqual(['ag1b', '$stdout']);

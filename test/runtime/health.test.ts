@@ -93,7 +93,7 @@ describe('health server with real children', () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'railyard-live-'));
     const file = join(dir, 'racecar-liveness');
-    const rt = await startRuntime(['kafka-docs', '--', NODE, program('signals.cjs')], baseEnv({ HEALTH_PORT: String(port), RACECAR_LIVENESS_PROBE_FILE_PATH: file, RACECAR_LIVENESS_PROBE_MAX_INTERVAL: '1' }));
+    const rt = await startRuntime(['kafka-docs', '--', NODE, program('signals.cjs')], baseEnv({ HEALTH_PORT: String(port), RACECAR_LIVENESS_PROBE_FILE_PATH: file, RACECAR_LIVENESS_PROBE_ENABLED: 'true', RACECAR_LIVENESS_PROBE_MAX_INTERVAL: '1' }));
     await rt.waitFor((l) => l.ready === true);
     const missing = await httpGet(port, '/health');
     expect(missing.status).toBe(503);
