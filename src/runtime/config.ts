@@ -268,10 +268,12 @@ export function loadRunConfig(argv: readonly string[], env: Record<string, strin
     if (!value || value.length < Math.max(8, MIN_SECRET_LENGTH) || !isSecretName(name)) continue;
     if (command.some((arg) => arg.includes(value))) invalid.push({ var: name, reason: 'its value appears in the command line, where ps shows it; pass it through env' });
   }
-  if (kind === 'consumer' && present(env, 'RACECAR_LIVENESS_PROBE_FILE_PATH') && !/^(true|1)$/i.test(env.RACECAR_LIVENESS_PROBE_ENABLED ?? '')) {
-    // racecar touches the file only with liveness_probe_enabled (default false):
-    // without it /health would fail for ever and the liveness probe restart a healthy consumer.
-    invalid.push({ var: 'RACECAR_LIVENESS_PROBE_ENABLED', reason: 'must be true when RACECAR_LIVENESS_PROBE_FILE_PATH is set (racecar touches the file only then)' });
+  if (kind === 'consumer' && present(env, 'RACECAR_LIVENESS_PROBE_FILE_PATH') && present(env, 'RACECAR_LIVENESS_PROBE_ENABLED') && !/^(true|1)$/i.test(env.RACECAR_LIVENESS_PROBE_ENABLED!)) {
+    // racecar touches the file only with liveness_probe_enabled. The rendered
+    // initializer turns it on unless this variable says otherwise; saying
+    // otherwise while asking /health to watch the file would fail /health for
+    // ever and have the liveness probe restart a healthy consumer.
+    invalid.push({ var: 'RACECAR_LIVENESS_PROBE_ENABLED', reason: 'is false while RACECAR_LIVENESS_PROBE_FILE_PATH asks /health to watch the file racecar would then never touch' });
   }
   if (kind === 'consumer') {
     // Half a SASL login is a typo in the manifest, not a choice.

@@ -158,12 +158,15 @@ describe('env validation (property over generated env sets)', () => {
     expect(JSON.stringify(literal)).not.toContain('hunter2');
   });
 
-  it('a racecar liveness file needs racecar to touch it (RACECAR_LIVENESS_PROBE_ENABLED)', () => {
+  it('refuses to watch a racecar liveness file that racecar is told not to touch', () => {
     const argv = ['kafka-x', '--', 'racecar', 'C'];
-    const without = loadRunConfig(argv, baseEnv({ RACECAR_LIVENESS_PROBE_FILE_PATH: '/tmp/live' }));
-    expect(without.invalid.map((p) => p.var)).toEqual(['RACECAR_LIVENESS_PROBE_ENABLED']);
-    const withIt = loadRunConfig(argv, baseEnv({ RACECAR_LIVENESS_PROBE_FILE_PATH: '/tmp/live', RACECAR_LIVENESS_PROBE_ENABLED: 'true' }));
-    expect(withIt.config?.livenessFile).toBe('/tmp/live');
+    const off = loadRunConfig(argv, baseEnv({ RACECAR_LIVENESS_PROBE_FILE_PATH: '/tmp/live', RACECAR_LIVENESS_PROBE_ENABLED: 'false' }));
+    expect(off.invalid.map((p) => p.var)).toEqual(['RACECAR_LIVENESS_PROBE_ENABLED']);
+    // Unset: the rendered racecar initializer turns the probe on.
+    for (const enabled of [undefined, 'true']) {
+      const r = loadRunConfig(argv, baseEnv({ RACECAR_LIVENESS_PROBE_FILE_PATH: '/tmp/live', RACECAR_LIVENESS_PROBE_ENABLED: enabled }));
+      expect(r.config?.livenessFile).toBe('/tmp/live');
+    }
   });
 
   it('expands ${VAR} named by a command and requires it; bare $name is left alone', () => {
