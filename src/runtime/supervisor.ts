@@ -68,8 +68,10 @@ export function startSupervisor(config: RunConfig, env: Record<string, string | 
   const childEnv = (s: SlotRun): Record<string, string | undefined> => {
     if (!isWorker) return env;
     const e: Record<string, string | undefined> = { ...env, RAILYARD_POOL: s.pool, RAILYARD_SLOT: String(s.slot) };
-    // `*` means every queue: delayed_job works all queues when QUEUES is unset,
-    // so an inherited QUEUES must not leak into that slot.
+    // `*` means every queue: `rake jobs:work` works all queues when neither
+    // QUEUES nor its fallback QUEUE is set, so inherited values must not leak
+    // into that slot (nor QUEUE into a slot whose QUEUES we set).
+    delete e.QUEUE;
     if (s.queues === undefined) delete e.QUEUES;
     else e.QUEUES = s.queues;
     return e;

@@ -53,8 +53,11 @@ describe('forwarding', () => {
   });
 
   it('SIGTERM goes to every pool slot at once; the runtime exits 0 when every slot exits cleanly', async () => {
-    const rt = await startRuntime(['worker', ...signalsCmd], baseEnv({ DELAYED_JOB_POOLS: '--pool=a:1 --pool=b,c:2', TERM_DELAY_MS: '300' }));
-    const pids = await readyPids(rt, 3);
+    // QUEUE/QUEUES inherited from the pod must not reach the slots: each gets its pool's.
+    const rt = await startRuntime(['worker', ...signalsCmd], baseEnv({ DELAYED_JOB_POOLS: '--pool=a:1 --pool=b,c:2 --pool=*:1', TERM_DELAY_MS: '300', QUEUES: 'leaked', QUEUE: 'leaked' }));
+    const pids = await readyPids(rt, 4);
+    expect(rt.lines.filter((l) => l.ready === true).map((l) => `${l.pool}:${l.slot}:${l.queues}`).sort()).toEqual(['*:0:null', 'a:0:a', 'b,c:0:b,c', 'b,c:1:b,c']);
+    expect(rt.lines.filter((l) => l.ready === true).every((l) => l.queue === null)).toBe(true);
     const sent = nowNs();
     rt.kill('SIGTERM');
     const { code } = await rt.exited;
@@ -63,7 +66,7 @@ describe('forwarding', () => {
     for (const t of terms) expect(Number(BigInt(t.at_ns as string) - sent) / 1e6).toBeLessThan(1000);
     expect(code).toBe(0);
     // Each slot finished its "job" (the delay) before exiting.
-    expect(rt.lines.filter((l) => l.exiting === 0)).toHaveLength(3);
+    expect(rt.lines.filter((l) => l.exiting === 0)).toHaveLength(4);
     // No HEALTH_PORT for a worker is allowed, and said.
     expect(rt.lines.some((l) => l.level === 'warn' && String(l.message).startsWith('HEALTH_PORT is not set'))).toBe(true);
   });
