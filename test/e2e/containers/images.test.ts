@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/config/index.js';
 import { imageTargets, ENTRYPOINT, IMAGE_UID, type ImageTarget } from '../../../src/render/docker/index.js';
+import { renderMigrationJob } from '../../../src/render/kubernetes/jobs.js';
 import { startMariaDb, freePort, type MariaDb } from '../../support/mariadb.js';
 import { assembleContext, e2eApp, STANDIN_CONSUMER } from './context.js';
 import { PODMAN_DIR, podman, podmanSync, requirePodman } from './podman.js';
@@ -152,9 +153,11 @@ beforeAll(async () => {
     await podman(['build', '--quiet', '--network', 'none', '--build-arg', `BASE_IMAGE=${base}`, '--target', t.name, '--tag', image(t.name), join(dir, 'context')], { timeoutMs: 900_000 });
   }
   db = await startMariaDb();
-  // The schema, with the migration command the model names (the deploy's migration Job runs the same).
-  const migrate = app.migrate.command;
-  await podman(['run', '--rm', '--network', NETWORK, '--env-file', envFile('migrate', appEnv('migrate')), '--entrypoint', migrate[0]!, image(app.web.target), ...migrate.slice(1)]);
+  // The schema, exactly as the deploy's migration Job runs it: the web image with the Job's args
+  // (`migrate -- bundle exec rails db:migrate`) through the ENTRYPOINT, tini and the runtime.
+  const migrateArgs = renderMigrationJob(app, 'e2e').spec?.template.spec?.containers[0]?.args;
+  if (!migrateArgs?.length) throw new Error('the rendered migration Job has no container args');
+  await podman(['run', '--rm', '--network', NETWORK, '--env-file', envFile('migrate', appEnv('migrate')), image(app.web.target), ...migrateArgs]);
   const tables = (await db.query<Record<string, string>>('SHOW TABLES FROM ' + db.database)).map((r) => Object.values(r)[0]);
   if (!tables.includes('delayed_jobs')) throw new Error(`the migration created no delayed_jobs table (tables: ${tables.join(', ') || 'none'})`);
 }, 1_500_000);
