@@ -83,7 +83,10 @@ function simplify(type: string): string {
 
 /** Paths of fields the catalog does not know, below a root object. */
 export function unknownFields(catalog: FieldCatalog, obj: Record<string, unknown>): string[] {
-  const root = catalog.roots[`${String(obj.apiVersion)} ${String(obj.kind)}`];
+  // Own properties only: a field called "toString" must not find Object.prototype's.
+  if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') return [];
+  const rootKey = `${obj.apiVersion} ${obj.kind}`;
+  const root = Object.hasOwn(catalog.roots, rootKey) ? catalog.roots[rootKey] : undefined;
   if (!root) return [];
   const out: string[] = [];
   const walk = (value: unknown, type: string, path: string) => {
@@ -96,10 +99,10 @@ export function unknownFields(catalog: FieldCatalog, obj: Record<string, unknown
       if (typeof value === 'object') for (const [k, v] of Object.entries(value as object)) walk(v, type.slice(4), `${path}.${k}`);
       return;
     }
-    const table = catalog.types[type];
+    const table = Object.hasOwn(catalog.types, type) ? catalog.types[type] : undefined;
     if (!table || typeof value !== 'object' || Array.isArray(value)) return;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const fieldType = table[k];
+      const fieldType = Object.hasOwn(table, k) ? table[k] : undefined;
       const p = path ? `${path}.${k}` : k;
       if (fieldType === undefined) out.push(p);
       else walk(v, fieldType, p);

@@ -4,10 +4,18 @@ import type { CheckContext, K8sObject, ObjectRef } from './types.js';
 
 export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
 
+/** A field's value as text for reports: strings as they are, anything else without calling its methods. */
+export function plainText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? '[list]' : '{object}';
+}
+
 export function refOf(obj: K8sObject, defaultNamespace?: string): ObjectRef {
-  const ref: ObjectRef = { kind: String(obj.kind ?? '?'), name: String(obj.metadata?.name ?? '?') };
-  const ns = obj.metadata?.namespace ?? (isClusterScoped(obj) ? undefined : defaultNamespace);
-  if (ns !== undefined) ref.namespace = String(ns);
+  const meta = obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
+  const ref: ObjectRef = { kind: plainText(obj.kind ?? '?'), name: plainText(meta.name ?? '?') };
+  const ns = meta.namespace ?? (isClusterScoped(obj) ? undefined : defaultNamespace);
+  if (ns !== undefined) ref.namespace = plainText(ns);
   return ref;
 }
 

@@ -69,6 +69,9 @@ export function checkObjects(objects: readonly K8sObject[], input: CheckInput = 
   const facts: ModelFacts = input.app ? factsFromApp(input.app) : emptyFacts();
   const options: CheckOptions = { ...DEFAULT_OPTIONS, ...(input.app ? { defaultNamespace: input.app.namespace, processRssMiB: input.app.budgets.processRssMiB, maxConnections: input.app.database.maxConnections, containerRuntime: input.app.logging.fluentBit?.runtime ?? 'containerd' } : {}), ...input.options };
   const valid = objects.filter((o) => o && typeof o === 'object' && !Array.isArray(o));
+  // Objects whose identity is not plain strings cannot be referenced or reported by
+  // name; the schema rules report them, the others skip them.
+  const identified = valid.filter(hasPlainIdentity);
   const ctx: CheckContext = {
     objects: valid,
     options,
@@ -78,8 +81,16 @@ export function checkObjects(objects: readonly K8sObject[], input: CheckInput = 
   };
   const inSet = new Set<unknown>(valid);
   const findings: Finding[] = [];
+  const identifiedCtx: CheckContext = identified.length === valid.length ? ctx : { ...ctx, objects: identified };
   for (const rule of input.rules ?? RULES) {
-    for (const raw of rule.check(ctx)) {
+    let raws;
+    try {
+      raws = rule.check(rule.family === 'schema' ? ctx : identifiedCtx);
+    } catch (e) {
+      // A rule that trips over odd input must not take the report down with it.
+      raws = [{ object: { kind: 'railyard', name: rule.id }, path: '', severity: 'error' as const, message: `rule ${rule.id} failed on this input (${(e as Error).message}); please report it` }];
+    }
+    for (const raw of raws) {
       const isObject = inSet.has(raw.object);
       const object: ObjectRef = isObject ? refOf(raw.object as K8sObject, options.defaultNamespace) : (raw.object as ObjectRef);
       const f: Finding = { rule: rule.id, severity: raw.severity ?? rule.severity, object, path: raw.path, message: raw.message, why: rule.why, fix: rule.fix };
@@ -94,6 +105,18 @@ export function checkObjects(objects: readonly K8sObject[], input: CheckInput = 
   }
   const key = new Map(findings.map((f) => [f, `${ORDER[f.severity]}\0${describeRef(f.object)}\0${f.rule}\0${f.path}`]));
   return findings.sort((a, b) => (key.get(a)! < key.get(b)! ? -1 : key.get(a)! > key.get(b)! ? 1 : 0));
+}
+
+const IDENTITY_OK = (v: unknown) => v === undefined || typeof v === 'string';
+
+/** kind, apiVersion, metadata.name and metadata.namespace are strings (or absent), labels and annotations maps of them. */
+function hasPlainIdentity(o: K8sObject): boolean {
+  const m = o.metadata;
+  if (!IDENTITY_OK(o.kind) || !IDENTITY_OK(o.apiVersion)) return false;
+  if (m === undefined) return true;
+  if (!m || typeof m !== 'object' || Array.isArray(m) || !IDENTITY_OK(m.name) || !IDENTITY_OK(m.namespace)) return false;
+  const stringMap = (x: unknown) => x === undefined || (!!x && typeof x === 'object' && !Array.isArray(x) && Object.values(x).every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'));
+  return stringMap(m.labels) && stringMap(m.annotations);
 }
 
 /** Findings that count towards the exit status. */

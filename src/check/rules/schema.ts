@@ -2,6 +2,8 @@
 // unknown-field detection (kubectl's strict field validation refuses `imagePulPolicy`).
 import { createRequire } from 'node:module';
 import catalog from '../fields.json' with { type: 'json' };
+import bundled from '../validators.bundle.cjs';
+import { schemaModuleName } from '../validator-bundle.js';
 import { unknownFields, type FieldCatalog } from '../field-catalog.js';
 import type { K8sObject, RawFinding, Rule } from '../types.js';
 
@@ -16,7 +18,10 @@ function validatorFor(apiVersion: string, kind: string): Validator | null {
   const key = `${apiVersion} ${kind}`;
   if (validators.has(key)) return validators.get(key)!;
   let validator: Validator | null = null;
-  if (/^[A-Z][A-Za-z0-9]*$/.test(kind) && /^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) {
+  const fromBundle = Object.hasOwn(bundled, key) ? bundled[key] : undefined;
+  if (fromBundle) {
+    validator = (data) => (fromBundle(data) ? null : ((fromBundle.errors ?? []) as SchemaError[]));
+  } else if (/^[A-Z][A-Za-z0-9]*$/.test(kind) && /^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
     const candidates = group === 'gateway.networking.k8s.io' ? [`@kubernetes-models/gateway-api/${group}/${version}/${kind}`] : [`kubernetes-models/${group ? group + '/' : ''}${version}/${kind}`];
     for (const id of candidates) {
@@ -33,15 +38,15 @@ function validatorFor(apiVersion: string, kind: string): Validator | null {
 }
 
 /**
- * The model module's own compiled schema function, called directly: constructing the
- * model first (its copy of the object) doubles the cost at 5,000 objects.
+ * Kinds outside the bundle: the model module's own compiled schema function, called
+ * directly, since constructing the model first (its copy of the object) doubles the cost.
  */
 function rawValidator(id: string, group: string, version: string, kind: string): Validator | null {
   if (id.startsWith('@kubernetes-models/gateway-api')) return null;
   const modelFile = require.resolve(id);
   const depth = group ? 2 : 1;
   const root = modelFile.split('/').slice(0, -1 - depth).join('/');
-  const name = `IoK8sApi${capitalize(group ? group.split('.')[0]! : 'core')}${capitalize(version)}${kind}`;
+  const name = schemaModuleName(group ? `${group}/${version}` : version, kind);
   let mod: { validate?: ((d: unknown) => boolean) & { errors?: unknown } };
   try {
     mod = require(`${root}/_schemas/${name}.js`);
@@ -94,10 +99,6 @@ function describeError(e: SchemaError): string {
     default:
       return `is invalid (${e.keyword ?? 'schema'})`;
   }
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function pointerToPath(pointer: string): string {
