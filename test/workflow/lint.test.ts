@@ -71,7 +71,7 @@ describe('@actions/workflow-parser', () => {
   });
 
   it('reports a planted defect: the runner context in job-level env', () => {
-    const planted = workflows.storecove!.replace('      NAMESPACE: storecove\n', '      NAMESPACE: storecove\n      OUT: ${{ runner.temp }}/x\n');
+    const planted = workflows.storecove!.replace('      IMAGE_TAG: ${{ github.sha }}\n', '      IMAGE_TAG: ${{ github.sha }}\n      OUT: ${{ runner.temp }}/x\n');
     expect(planted).not.toBe(workflows.storecove);
     expect(parseWithGitHubParser(write('planted.yml', planted)).errors.join('\n')).toMatch(/Unrecognized named-value: 'runner'/);
   });
@@ -95,9 +95,11 @@ describe('actionlint', () => {
   });
 
   it('reports planted defects: an unquoted variable (shellcheck) and an unknown step output', () => {
-    const unquoted = workflows.storecove!.replace('kubectl create -f "$job_file"', 'kubectl create -f $job_file');
+    const unquoted = workflows.storecove!.replace('--image-tag "$IMAGE_TAG"', '--image-tag $IMAGE_TAG');
+    expect(unquoted).not.toBe(workflows.storecove);
     expect(actionlint(write('unquoted.yml', unquoted)).findings).toMatch(/SC2086/);
-    const badOutput = workflows.storecove!.replace('steps.rollbar.outputs.deploy_id != \'\'', 'steps.nope.outputs.deploy_id != \'\'');
+    const badOutput = workflows.storecove!.replace('      - name: Deploy\n', "      - name: Deploy\n        if: steps.nope.outputs.deploy_id != ''\n");
+    expect(badOutput).not.toBe(workflows.storecove);
     expect(actionlint(write('bad-output.yml', badOutput)).findings).toMatch(/property "nope" is not defined/);
   });
 });

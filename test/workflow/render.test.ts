@@ -35,29 +35,14 @@ describe('renderWorkflow on the Storecove example', () => {
     expect(jobs(render(storecove)).deploy!.needs).toBe('build');
   });
 
-  it('runs the deploy steps in order: rollbar started, synth, migrate, apply, rollouts, rollbar finished', () => {
-    const names = jobs(render(storecove)).deploy!.steps.map((s) => s.name ?? s.uses);
-    expect(names).toEqual([
-      'actions/checkout@v4',
-      'Tell Rollbar the deploy started',
-      'actions/setup-node@v4',
-      'Render the manifests for this commit',
-      'Write the kubeconfig',
-      'Migrate the database',
-      'Apply the manifests',
-      'Wait for the rollouts',
-      'Tell Rollbar how the deploy ended',
-    ]);
+  it('deploys with the railyard the app pins: install, kubeconfig, railyard deploy', () => {
     const deploy = jobs(render(storecove)).deploy!.steps;
-    const rollouts = deploy.find((s) => s.name === 'Wait for the rollouts')!.run!;
-    for (const d of ['rails-server', 'worker-primary', 'worker-secondary', 'kafka-sending-status', 'kafka-new-document', 'kafka-received-status']) expect(rollouts).toMatch(new RegExp(`rollout status deployment/${d} --timeout=\\d+s`));
-    const migrate = deploy.find((s) => s.name === 'Migrate the database')!.run!;
-    expect(migrate).toContain('--for=condition=Complete --timeout=1020s');
-    expect(migrate).toContain('--for=condition=Failed --timeout=1020s');
-    expect(migrate).toMatch(/logs "\$job"/);
-    expect(migrate).toMatch(/exit 1/);
-    const finished = deploy.at(-1)!;
-    expect(finished.if).toMatch(/^always\(\) && /);
+    expect(deploy.map((s) => s.name ?? s.uses)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4', 'Install railyard as the app pins it', 'Write the kubeconfig', 'Deploy']);
+    expect(deploy[2]!.run).toContain('yarn install --frozen-lockfile');
+    expect(render(storecove)).not.toMatch(/npx/);
+    // 600 s plus the longest grace period (the workers' 300 s).
+    expect(deploy[4]!.run).toBe(`yarn --silent railyard deploy 'railyard.config.ts' --image-tag "$IMAGE_TAG" --timeout 900\n`);
+    expect(deploy[4]!.env).toEqual({ ROLLBAR_ACCESS_TOKEN: '${{ secrets.ROLLBAR_ACCESS_TOKEN }}' });
   });
 });
 
@@ -83,33 +68,28 @@ describe('renderWorkflow on any model', () => {
     fc.assert(
       fc.property(arbitraryApp, (app) => {
         const all = Object.values(jobs(render(app))).flatMap((j) => j.steps);
-        for (const s of all) {
-          expect(s.run ?? '').not.toMatch(/secrets\.|\$\{\{/);
-          // A token in env must be sent on stdin (-H @-), never as an argument.
-          if (s.env?.ROLLBAR_ACCESS_TOKEN) expect(s.run).toMatch(/printf 'X-Rollbar-Access-Token: %s\\n' "\$ROLLBAR_ACCESS_TOKEN" \| curl [^\n]*-H @-/);
-        }
-        const rollbar = all.filter((s) => s.env?.ROLLBAR_ACCESS_TOKEN);
-        expect(rollbar.length).toBe(app.rollbar ? 2 : 0);
-        if (app.rollbar) expect(rollbar[0]!.env!.ROLLBAR_ACCESS_TOKEN).toBe(`\${{ secrets.${app.rollbar.tokenSecret} }}`);
+        for (const s of all) expect(s.run ?? '').not.toMatch(/secrets\.|\$\{\{/);
+        const withToken = all.filter((s) => app.rollbar && s.env?.[app.rollbar.tokenSecret]);
+        expect(withToken.map((s) => s.name)).toEqual(app.rollbar ? ['Deploy'] : []);
+        if (app.rollbar) expect(withToken[0]!.env![app.rollbar.tokenSecret]).toBe(`\${{ secrets.${app.rollbar.tokenSecret} }}`);
       }),
       { numRuns: 120 },
     );
   });
 
-  it('waits for the migration for its deadline plus slack, and for every Deployment', () => {
+  it('gives each rollout phase the base wait plus the longest grace period', () => {
     fc.assert(
       fc.property(arbitraryApp, (app) => {
-        const steps = jobs(render(app)).deploy!.steps;
-        expect(steps.find((s) => s.name === 'Migrate the database')!.run).toContain(`--timeout=${app.migrate.timeoutSeconds + 120}s`);
-        const rollouts = steps.find((s) => s.name === 'Wait for the rollouts')!.run!.trim().split('\n');
-        expect(rollouts.map((l) => /deployment\/(\S+)/.exec(l)![1])).toEqual([app.web.name, ...Object.values(app.workers).map((w) => w.name), ...Object.values(app.consumers).map((c) => c.name)]);
+        const grace = Math.max(app.web.terminationGracePeriodSeconds, ...Object.values(app.workers).map((w) => w.terminationGracePeriodSeconds), ...Object.values(app.consumers).map((c) => c.terminationGracePeriodSeconds));
+        const run = jobs(render(app)).deploy!.steps.find((s) => s.name === 'Deploy')!.run!;
+        expect(run).toContain(`--timeout ${600 + grace}\n`);
       }),
       { numRuns: 100 },
     );
   });
 
   it('quotes the config path for the shell', () => {
-    const run = jobs(render(storecove, "apps/it's here/railyard.config.ts")).deploy!.steps.find((s) => s.name === 'Render the manifests for this commit')!.run!;
-    expect(run).toContain(`synth 'apps/it'\\''s here/railyard.config.ts' --image-tag "$IMAGE_TAG"`);
+    const run = jobs(render(storecove, "apps/it's here/railyard.config.ts")).deploy!.steps.find((s) => s.name === 'Deploy')!.run!;
+    expect(run).toContain(`deploy 'apps/it'\\''s here/railyard.config.ts' --image-tag "$IMAGE_TAG"`);
   });
 });
