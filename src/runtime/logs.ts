@@ -176,10 +176,18 @@ export function createPieceFormatter(ctx: LogContext, source: LineSource, redact
   const tail = ',' + JSON.stringify(tailObj).slice(1);
   let lastNow: Date | undefined;
   let head = '';
+  // Parts that formatPiece added by halving a piece shift the numbers of the
+  // line's later parts, so a line's parts stay numbered 1, 2, 3 … without gaps or repeats.
+  let shift = 0;
   return (text: string, meta: LineMeta | undefined, now: Date): string[] => {
     const c = text.charCodeAt(0);
-    // JSON candidates and parts of long lines take the general path.
-    if (meta !== undefined || c === 123 || c === 32 || c === 9 || text.length > MAX_RECORD_BYTES / 6) return formatPiece(ctx, source, text, redactor, meta, now);
+    if (meta !== undefined) {
+      const out = formatPiece(ctx, source, text, redactor, { part: meta.part! + shift, continues: meta.continues }, now);
+      shift = meta.continues ? shift + out.length - 1 : 0;
+      return out;
+    }
+    // JSON candidates and long lines take the general path.
+    if (c === 123 || c === 32 || c === 9 || text.length > MAX_RECORD_BYTES / 6) return formatPiece(ctx, source, text, redactor, meta, now);
     if (now !== lastNow) {
       lastNow = now;
       head = `{"timestamp":"${now.toISOString()}"${identity}`;

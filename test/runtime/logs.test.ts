@@ -174,6 +174,22 @@ describe('log lines (properties 4, 5, 6 over generated lines and secrets)', () =
     );
   });
 
+  it('keeps every record under Logz.io\'s 500,000 bytes even when escaping grows a full part sixfold', () => {
+    // 256 KiB of control characters: each becomes \\u00XX (6 bytes) in JSON.
+    const text = '\u0001'.repeat(MAX_LINE_BYTES);
+    const { records } = pipeline([Buffer.from(text + '\n')], {});
+    expect(records.length).toBeGreaterThan(1);
+    for (const r of records) expect(Buffer.byteLength(r)).toBeLessThan(500_000);
+    const parsed = records.map((r) => JSON.parse(r) as Record<string, unknown>);
+    expect(parsed.map((p) => p.message).join('')).toBe(text);
+    parsed.forEach((p, i) => expect(p.line_continues).toBe(i < parsed.length - 1));
+    // A line of several splitter parts, each halved again: parts still numbered 1…n.
+    const long = '\u0002'.repeat(MAX_LINE_BYTES * 2 + 1000);
+    const many = pipeline([Buffer.from(long)], {}).records.map((r) => JSON.parse(r) as Record<string, unknown>);
+    expect(many.map((p) => p.line_part)).toEqual(many.map((_, i) => i + 1));
+    expect(many.map((p) => p.message).join('')).toBe(long);
+  });
+
   it('finds URL passwords and warns about short values by name', () => {
     expect(urlPassword('mysql2://app:p%40ss@db:3306/x')).toBe('p%40ss');
     expect(urlPassword('https://example.com/x')).toBeUndefined();
