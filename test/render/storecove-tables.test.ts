@@ -236,6 +236,14 @@ describe('resource table and grace periods', () => {
     }
   });
 
+  it('lets the runtime kill stragglers 5 s before the kubelet would (RAILYARD_STOP_TIMEOUT)', () => {
+    expect(envValue(container(find('Deployment', 'rails-server')), 'RAILYARD_STOP_TIMEOUT')).toBe('25');
+    expect(envValue(container(find('Deployment', 'kafka-new-document')), 'RAILYARD_STOP_TIMEOUT')).toBe('55');
+    expect(envValue(container(find('CronJob', 'email-worker')), 'RAILYARD_STOP_TIMEOUT')).toBe('25');
+    // Workers stop on DELAYED_JOB_TIMEOUT (280 s of a 300 s grace period).
+    expect(envValue(container(find('Deployment', 'worker-primary')), 'RAILYARD_STOP_TIMEOUT')).toBeUndefined();
+  });
+
   it('uses the grace-period table', () => {
     expect(find('Deployment', 'rails-server').spec.template.spec.terminationGracePeriodSeconds).toBe(DESIGN.grace.server);
     expect(find('Deployment', 'worker-secondary').spec.template.spec.terminationGracePeriodSeconds).toBe(DESIGN.grace.worker);

@@ -2,7 +2,7 @@
 // RACECAR_* env (racecar's king_konf config reads RACECAR_<KEY>), never argv.
 import type { App, Consumer } from '../../config/schema.js';
 import { imageRef } from '../image.js';
-import { appContainer, envLiteral, httpProbe } from './pod.js';
+import { appContainer, envLiteral, httpProbe, stopTimeoutEnv } from './pod.js';
 import { renderBackend } from './backend.js';
 
 /** Where racecar's liveness probe touches its file; the runtime reports its age. */
@@ -31,6 +31,7 @@ export function renderConsumer(app: App, consumer: Consumer, tag: string) {
       fromSecret('RACECAR_SASL_PASSWORD', consumer.credentials.passwordKey),
       envLiteral('RACECAR_OFFSET_COMMIT_INTERVAL', consumer.offsetCommitIntervalSeconds),
       envLiteral('RACECAR_LIVENESS_PROBE_FILE_PATH', RACECAR_LIVENESS_FILE),
+      stopTimeoutEnv(consumer.terminationGracePeriodSeconds),
     ],
     componentEnv: consumer.env,
     resources: consumer.resources,

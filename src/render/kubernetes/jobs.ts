@@ -5,7 +5,7 @@ import type { App, CronTask } from '../../config/schema.js';
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import { imageRef } from '../image.js';
-import { appContainer, appPodSpec, metadata, objectLabels } from './pod.js';
+import { appContainer, appPodSpec, metadata, objectLabels, stopTimeoutEnv } from './pod.js';
 
 export const CRON_COMPONENT = 'cronjob';
 export const MIGRATE_COMPONENT = 'migrate';
@@ -28,7 +28,7 @@ export function renderCronJob(app: App, task: CronTask, tag: string): ICronJob {
     args: [processTarget, '--', ...cronCommand(task)],
     processTarget,
     role: 'cron',
-    specificEnv: [],
+    specificEnv: [stopTimeoutEnv(app.web.terminationGracePeriodSeconds)],
     componentEnv: app.web.env,
     resources: task.resources ?? d.resources,
   });
@@ -79,7 +79,7 @@ export function renderMigrationJob(app: App, tag: string): IJob {
     args: [MIGRATE_COMPONENT, '--', ...app.migrate.command],
     processTarget: MIGRATE_COMPONENT,
     role: 'web',
-    specificEnv: [],
+    specificEnv: [stopTimeoutEnv(app.web.terminationGracePeriodSeconds)],
     componentEnv: app.web.env,
     resources: app.web.resources,
   });

@@ -111,6 +111,15 @@ export function appEnv(app: App, processTarget: string, specific: IEnvVar[], com
 
 export { literal as envLiteral };
 
+/**
+ * How long the runtime waits after SIGTERM before it SIGKILLs what is left:
+ * 5 s inside the grace period, so the kubelet's own SIGKILL never comes first
+ * and the runtime can still log which process did not stop.
+ */
+export function stopTimeoutEnv(terminationGracePeriodSeconds: number): IEnvVar {
+  return literal('RAILYARD_STOP_TIMEOUT', Math.max(1, terminationGracePeriodSeconds - 5));
+}
+
 export interface AppContainerSpec {
   name: string;
   image: string;

@@ -5,7 +5,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { imageRef } from '../image.js';
-import { appContainer, appPodSpec, envLiteral, httpProbe, metadata, objectLabels, selectorLabels } from './pod.js';
+import { appContainer, appPodSpec, envLiteral, httpProbe, metadata, objectLabels, selectorLabels, stopTimeoutEnv } from './pod.js';
 
 export const WEB_COMPONENT = 'server';
 
@@ -24,6 +24,7 @@ export function renderWebTier(app: App, tag: string): [IDeployment, IService, IH
       envLiteral('RAILS_MIN_THREADS', web.threads.min),
       // One connection per Puma thread: the pool must match, or threads wait on each other.
       envLiteral('DB_POOL', web.threads.max),
+      stopTimeoutEnv(web.terminationGracePeriodSeconds),
     ],
     componentEnv: web.env,
     resources: web.resources,
