@@ -357,6 +357,20 @@ describe('silencing', () => {
   });
 });
 
+describe('Fluent Bit YAML configs', () => {
+  const yamlConfig = (path: string, parser: string) =>
+    ['pipeline:', '  inputs:', '    - name: tail', `      path: ${path}`, `      multiline.parser: ${parser}`, '  outputs:', '    - name: http', '      uri: /?token=${LOGZIO_TOKEN}', ''].join('\n');
+  const logging = (path: string, parser: string) => {
+    const objects = baseline();
+    find(objects, 'ConfigMap', 'fluent-bit-config').data = { 'fluent-bit.yaml': yamlConfig(path, parser) };
+    return checkObjects(objects, { options: OPTIONS }).filter((f) => f.rule.startsWith('fluentbit-')).map((f) => f.rule).sort();
+  };
+  it('reads the YAML format like the classic one', () => {
+    expect(logging('/var/log/containers/shop*.log', 'docker')).toEqual(['fluentbit-docker-parser', 'fluentbit-tail-path-mismatch']);
+    expect(logging(`/var/log/containers/*_${NS}_*.log`, 'docker, cri')).toEqual([]);
+  });
+});
+
 describe('docs/CHECKS.md', () => {
   it('has a row for every rule with its family and severity', async () => {
     const { readFileSync } = await import('node:fs');

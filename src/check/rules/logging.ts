@@ -1,5 +1,6 @@
 // Logging: a Fluent Bit config that actually reads this app's pod logs, parses the
 // node runtime's log format, and can read its shipping token.
+import { load as loadYaml } from 'js-yaml';
 import { asArray, containersOf, namespaceOf, objectsOfKind, podTemplateOf, podTemplates } from '../objects.js';
 import { isLogCollector } from './security.js';
 import { lookupSecret, secretHasKey } from './consistency.js';
@@ -34,6 +35,31 @@ export function parseFluentBitConfig(text: string, key = ''): FluentSection[] {
   return out;
 }
 
+/** Reads Fluent Bit's YAML format (`pipeline: {inputs, filters, outputs}`) into the same sections. */
+export function parseFluentBitYaml(text: string, key = ''): FluentSection[] {
+  let doc: unknown;
+  try {
+    doc = loadYaml(text);
+  } catch {
+    return [];
+  }
+  const pipeline = (doc as { pipeline?: Record<string, unknown> } | null)?.pipeline;
+  if (!pipeline || typeof pipeline !== 'object') return [];
+  const out: FluentSection[] = [];
+  for (const [list, type] of [['inputs', 'INPUT'], ['filters', 'FILTER'], ['outputs', 'OUTPUT']] as const) {
+    for (const item of asArray(pipeline[list])) {
+      if (!item || typeof item !== 'object') continue;
+      const props = new Map<string, string[]>();
+      for (const [k, v] of Object.entries(item as Record<string, unknown>)) {
+        const values = Array.isArray(v) ? v.map(String) : v !== null && typeof v === 'object' ? [] : [String(v)];
+        props.set(k.toLowerCase(), values);
+      }
+      out.push({ type, props, key });
+    }
+  }
+  return out;
+}
+
 interface FluentConfig {
   configMap: K8sObject;
   sections: FluentSection[];
@@ -49,7 +75,12 @@ function fluentConfigs(ctx: CheckContext): FluentConfig[] {
   const out: FluentConfig[] = [];
   configCache.set(ctx, out);
   for (const cm of objectsOfKind(ctx, 'ConfigMap')) {
-    const sections = Object.entries((cm.data ?? {}) as Record<string, unknown>).flatMap(([k, v]) => (typeof v === 'string' && /^\s*\[INPUT\]/m.test(v) ? parseFluentBitConfig(v, k) : []));
+    const sections = Object.entries((cm.data ?? {}) as Record<string, unknown>).flatMap(([k, v]) => {
+      if (typeof v !== 'string') return [];
+      if (/^\s*\[INPUT\]/m.test(v)) return parseFluentBitConfig(v, k);
+      if (/^pipeline:/m.test(v)) return parseFluentBitYaml(v, k);
+      return [];
+    });
     if (sections.length === 0) continue;
     const readers = objectsOfKind(ctx, 'DaemonSet').filter((o) => namespaceOf(o, ctx) === namespaceOf(cm, ctx) && asArray(podTemplateOf(o)?.spec.volumes).some((v) => v?.configMap?.name === cm.metadata?.name));
     out.push({ configMap: cm, sections, readers });
