@@ -73,8 +73,12 @@ export function formatJson(findings: readonly Finding[]): string {
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 
-/** SARIF 2.1.0 for GitHub code scanning; `fallbackUri` locates findings that have no file (rendered output). */
-export function formatSarif(findings: readonly Finding[], fallbackUri = 'railyard.config.ts'): string {
+/**
+ * SARIF 2.1.0 for GitHub code scanning. `fallbackUri` locates findings that have no
+ * file; with `rendered`, sources are files railyard renders (not in the repository),
+ * so every result points at the config (`fallbackUri`) and names the rendered file.
+ */
+export function formatSarif(findings: readonly Finding[], fallbackUri = 'railyard.config.ts', opts: { rendered?: boolean } = {}): string {
   const used = RULES.filter((r) => findings.some((f) => f.rule === r.id));
   const index = new Map(used.map((r, i) => [r.id, i]));
   const sarif = {
@@ -101,10 +105,12 @@ export function formatSarif(findings: readonly Finding[], fallbackUri = 'railyar
           ruleId: f.rule,
           ruleIndex: index.get(f.rule),
           level: LEVEL[f.severity],
-          message: { text: `${describe(f.object)} ${f.path}: ${f.message}` },
+          message: { text: `${describe(f.object)} ${f.path}: ${f.message}${opts.rendered && f.source ? ` (rendered ${f.source.file})` : ''}` },
           locations: [
             {
-              physicalLocation: { artifactLocation: { uri: f.source?.file ?? fallbackUri }, region: { startLine: f.source?.line ?? 1 } },
+              physicalLocation: opts.rendered
+                ? { artifactLocation: { uri: fallbackUri }, region: { startLine: 1 } }
+                : { artifactLocation: { uri: f.source?.file ?? fallbackUri }, region: { startLine: f.source?.line ?? 1 } },
               logicalLocations: [{ fullyQualifiedName: `${describe(f.object)}#${f.path}`, kind: 'resource' }],
             },
           ],

@@ -117,6 +117,11 @@ describe('output formats and exit codes', () => {
       const sarif = JSON.parse(railyard(['check', ...args, '--format', 'sarif']).stdout);
       expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     }
+    // Config mode points at the config (the rendered files are not in the repository).
+    const fromConfig = JSON.parse(railyard(['check', 'examples/storecove', '--format', 'sarif']).stdout);
+    const uris = new Set(fromConfig.runs[0].results.map((r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => r.locations[0]!.physicalLocation.artifactLocation.uri));
+    expect([...uris]).toEqual(['examples/storecove/railyard.config.ts']);
+    expect(fromConfig.runs[0].results.some((r: { message: { text: string } }) => r.message.text.includes('(rendered k8s/ingress.yaml)'))).toBe(true);
     // The schema is strict enough to refuse a broken log.
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] })).toBe(false);
   });

@@ -2,6 +2,7 @@
 // would reject, the security policy and the budgets. Exit 0 without errors, 1 with
 // errors, 2 when the input cannot be read (named).
 import type { Command } from 'commander';
+import { relative } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { renderManifests } from '../../render/kubernetes/index.js';
 import { renderDocker } from '../../render/docker/index.js';
@@ -76,6 +77,7 @@ Examples:
 
       let findings: Finding[];
       let fallbackUri: string;
+      let rendered = false;
       if (flags.manifests) {
         let loaded;
         try {
@@ -103,11 +105,12 @@ Examples:
           .filter((f) => f.path.split('/').pop() === 'Dockerfile')
           .flatMap((f) => parseDockerfile(f.content, f.path));
         findings = checkObjects(objects, { app, docker, sourceOf: (o) => sources.get(o), options, ignore });
-        fallbackUri = file;
+        fallbackUri = relative(process.cwd(), file).split('\\').join('/');
+        rendered = true;
       }
 
       if (flags.format === 'json') process.stdout.write(formatJson(findings));
-      else if (flags.format === 'sarif') process.stdout.write(formatSarif(findings, fallbackUri));
+      else if (flags.format === 'sarif') process.stdout.write(formatSarif(findings, fallbackUri, { rendered }));
       else process.stdout.write(formatText(findings, colours(process.stdout)));
       process.exitCode = findings.some((f) => !f.silenced && f.severity === 'error') ? exitCodes.failure : exitCodes.ok;
     });
