@@ -21,6 +21,17 @@ export interface IgnoreSpec {
   rule: string;
   kind?: string;
   name?: string;
+  /** Why; the model's `checks.ignore` always gives one. */
+  reason?: string;
+  by?: 'flag' | 'config';
+}
+
+/** The model's accepted findings (`checks.ignore: [{rule, object: "Kind/name", reason}]`). */
+export function configIgnores(app: App | undefined): IgnoreSpec[] {
+  return (app?.checks.ignore ?? []).map((i) => {
+    const [kind, name] = i.object ? (i.object.split('/') as [string, string]) : [undefined, undefined];
+    return { rule: i.rule, ...(kind ? { kind, name } : {}), reason: i.reason, by: 'config' as const };
+  });
 }
 
 export function parseIgnore(spec: string): IgnoreSpec {
@@ -80,6 +91,7 @@ export function checkObjects(objects: readonly K8sObject[], input: CheckInput = 
     secretsExternal: facts.secrets.length === 0 && !valid.some((o) => o.kind === 'Secret'),
   };
   const inSet = new Set<unknown>(valid);
+  const ignoreSpecs = [...configIgnores(input.app), ...(input.ignore ?? [])];
   const findings: Finding[] = [];
   const identifiedCtx: CheckContext = identified.length === valid.length ? ctx : { ...ctx, objects: identified };
   for (const rule of input.rules ?? RULES) {
@@ -99,7 +111,10 @@ export function checkObjects(objects: readonly K8sObject[], input: CheckInput = 
       const ignores = isObject ? annotationIgnores(raw.object as K8sObject) : undefined;
       const reason = ignores ? (ignores.get(rule.id) ?? ignores.get('*')) : undefined;
       if (reason !== undefined) f.silenced = { reason, by: 'annotation' };
-      else if ((input.ignore ?? []).some((i) => (i.rule === rule.id || i.rule === '*') && (i.kind === undefined || (i.kind.toLowerCase() === object.kind.toLowerCase() && i.name === object.name)))) f.silenced = { reason: 'ignored with --ignore', by: 'flag' };
+      else {
+        const spec = ignoreSpecs.find((i) => (i.rule === rule.id || i.rule === '*') && (i.kind === undefined || (i.kind.toLowerCase() === object.kind.toLowerCase() && i.name === object.name)));
+        if (spec) f.silenced = { reason: spec.reason ?? 'ignored with --ignore', by: spec.by ?? 'flag' };
+      }
       findings.push(f);
     }
   }

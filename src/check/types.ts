@@ -29,8 +29,8 @@ export interface Finding {
   fix: string;
   /** Where the object was read from, when it came from a file. */
   source?: { file: string; line?: number };
-  /** Present when an `--ignore` or a `railyard.dev/ignore` annotation silenced the finding. */
-  silenced?: { reason: string; by: 'annotation' | 'flag' };
+  /** Present when an `--ignore`, a `railyard.dev/ignore` annotation or the model's `checks.ignore` silenced the finding. */
+  silenced?: { reason: string; by: 'annotation' | 'flag' | 'config' };
 }
 
 /** A secret the cluster is known to hold: a Secret object in the set, or one the model declares. */

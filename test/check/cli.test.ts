@@ -176,10 +176,21 @@ describe('output formats and exit codes', () => {
 });
 
 describe('railyard check CONFIG (the model and what it renders)', () => {
-  it('finds no errors in the Storecove example', () => {
-    const { code, findings } = json(['check', 'examples/storecove']);
-    expect(findings.filter((f) => f.severity === 'error' && !f.silenced)).toEqual([]);
+  it.each(['examples/storecove', 'examples/storecove-gateway'])('%s is clean: no errors or warnings, each accepted one silenced with its reason', (example) => {
+    const { code, findings } = json(['check', example]);
+    expect(findings.filter((f) => f.severity !== 'info' && !f.silenced).map((f) => `${f.rule} ${f.object.kind}/${f.object.name}`)).toEqual([]);
+    for (const f of findings.filter((f) => f.silenced)) expect(f.silenced!.reason.length, f.rule).toBeGreaterThan(20);
     expect(code).toBe(0);
+  });
+  it('takes accepted findings from the model’s checks.ignore, reason included, and only for the object named', async () => {
+    const cfg = join(dir, 'accepts.config.json');
+    const app = { name: 'shop', namespace: 'shop', image: { registry: 'r.example.com', repository: 'shop/app', base: 'ubuntu:focal' }, web: {}, routing: { kind: 'ingress', hosts: [{ name: 'a', host: 'a.example.com', bodySize: '1m', tlsSecret: 'a-tls' }, { name: 'b', host: 'b.example.com', bodySize: '1m', tlsSecret: 'b-tls' }] } };
+    await writeFile(cfg, JSON.stringify({ ...app, checks: { ignore: [{ rule: 'ingress-nginx-retired', object: 'Ingress/a', reason: 'migrating next quarter' }, { rule: 'base-image-eol', reason: 'the build stack moves separately' }] } }));
+    const { findings } = json(['check', cfg]);
+    const retired = findings.filter((f) => f.rule === 'ingress-nginx-retired');
+    expect(retired.find((f) => f.object.name === 'a')!.silenced).toEqual({ reason: 'migrating next quarter', by: 'config' });
+    expect(retired.find((f) => f.object.name === 'b')!.silenced).toBeUndefined();
+    expect(findings.find((f) => f.rule === 'base-image-eol')!.silenced).toEqual({ reason: 'the build stack moves separately', by: 'config' });
   });
   it('finds the model\'s own defects: a budget the model breaks is an error', async () => {
     const cfg = join(dir, 'tight.config.json');
