@@ -136,6 +136,14 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
       rollbarId = await rollbarStart(opts.rollbar, { revision: meta.imageTag, localUsername: deployer, comment: meta.rollbackOf !== undefined ? `railyard rollback to release ${meta.rollbackOf}` : `railyard deploy release ${release.revision}` }, warn);
     }
 
+    // Everything the release applies goes through the server's validation and
+    // admission first (a dry run), so a missing CRD, an invalid object or a
+    // permission the deployer lacks stops the deploy before the migration runs.
+    const checked = [...plan.objects, ...(plan.migration ? [plan.migration] : [])];
+    r.step(`preflight: server-side dry run of ${checked.length} objects`);
+    const refused = await timed('preflight', () => preflight(kube, checked));
+    if (refused.length > 0) throw new DeployFailed('preflight', `the API server refuses ${refused.length} object${refused.length === 1 ? '' : 's'}; nothing was applied:\n  ${refused.join('\n  ')}`);
+
     if (plan.migration) {
       r.step(`migrate: Job ${plan.migration.metadata.name}`);
       const out = await timed('migrate', () =>
@@ -171,7 +179,7 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
       if (!(err instanceof DeployFailed) || err.step !== 'rollout') throw err;
       r.warn(err.message);
       r.step(`roll back ${changed.length} changed rollout${changed.length === 1 ? '' : 's'}`);
-      result.rolledBack = await timed('rollback', () => rollBackChanged(kube, changed, releases, timeout, r));
+      result.rolledBack = await timed('rollback', () => rollBackChanged(kube, changed, plan.objects, releases, timeout, r));
       throw err;
     }
 
@@ -208,6 +216,31 @@ const generation = (o: KubeObject) => (o.metadata as { generation?: number }).ge
 async function ensureNamespace(kube: Kube, plan: DeployPlan, namespace: string): Promise<void> {
   const ns = plan.phases.find((p) => p.name === 'namespaces')?.objects.find((o) => o.metadata.name === namespace) ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
   if (!(await read(kube, ns))) await apply(kube, ns);
+}
+
+/**
+ * Server-side dry run of every object, a few at a time; returns one line per
+ * refusal. An object whose namespace does not exist yet (a first deploy's
+ * logging namespace) cannot be dry-run and is left to the real apply.
+ */
+export async function preflight(kube: Kube, objects: KubeObject[]): Promise<string[]> {
+  const refused: string[] = [];
+  const queue = [...objects];
+  const worker = async () => {
+    for (let o = queue.shift(); o; o = queue.shift()) {
+      try {
+        await apply(kube, o, { dryRun: true });
+      } catch (err) {
+        const e = err instanceof KubeError ? err : toKubeError(err, `dry run ${describe(o)}`);
+        if (e.code === 404 && /namespaces? "[^"]+" not found/.test(e.message)) continue;
+        // A bare 404 comes from discovery: the cluster does not serve this kind at all.
+        const bare = e.code === 404 && / HTTP 404$/.test(e.message);
+        refused.push(bare ? `${describe(o)}: the cluster does not serve ${o.apiVersion} ${o.kind} (is its CRD installed?)` : e.message.replace(/^apply /, ''));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+  return refused.sort();
 }
 
 /** Applies a phase's objects a few at a time (the API server handles small bursts well; the order within a phase does not matter). */
@@ -273,12 +306,14 @@ async function unreadyPods(kube: Kube, workloads: KubeObject[]): Promise<PodProb
  * what `kubectl rollout undo` restores. Objects this deploy created have no
  * previous revision and are left for the operator.
  */
-async function rollBackChanged(kube: Kube, changed: KubeObject[], releases: Release[], timeoutSeconds: number, r: Reporter): Promise<string[]> {
+async function rollBackChanged(kube: Kube, changed: KubeObject[], rendered: KubeObject[], releases: Release[], timeoutSeconds: number, r: Reporter): Promise<string[]> {
   const good = lastGood(releases);
   const targets: KubeObject[] = [];
   for (const o of changed) {
     const recorded = good?.objects.find((x) => objectKey(x) === objectKey(o));
-    const previous = recorded ?? (o.kind === 'Deployment' ? await previousFromReplicaSet(kube, o) : undefined);
+    // `o` is the live object (status, managedFields); what is re-applied starts from the rendered one.
+    const mine = rendered.find((x) => objectKey(x) === objectKey(o)) ?? o;
+    const previous = recorded ?? (o.kind === 'Deployment' ? await previousFromReplicaSet(kube, mine) : undefined);
     if (!previous) {
       r.warn(`${describe(o)} has no previous revision to roll back to`);
       continue;
