@@ -6,7 +6,10 @@
 //   dist/index.js    the library entry for `import … from "railyard"`
 //   dist/runtime.cjs the in-container runtime: ONE file, no node_modules, Node >= 18
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+
+// Chunk names carry content hashes: without this, every build would leave its old chunks behind.
+rmSync('dist/chunks', { recursive: true, force: true });
 
 const common = { bundle: true, platform: 'node', sourcemap: false, logLevel: 'warning', legalComments: 'none' };
 

@@ -32,8 +32,10 @@ const program = new Command()
     process.exit(exitCodes.usage);
   });
 
-const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
-const names = first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+const args = process.argv.slice(2);
+const first = args.find((a) => !a.startsWith('-'));
+const versionOnly = first === undefined && (args.includes('--version') || args.includes('-V'));
+const names = versionOnly ? [] : first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
 for (const mod of await Promise.all(names.map((n) => COMMANDS[n]!()))) mod.register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
