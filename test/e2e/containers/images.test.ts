@@ -187,6 +187,14 @@ describe('the five images', () => {
     });
   });
 
+  it('run the runtime on Node 18 (bookworm’s nodejs), the oldest Node the bundle supports', async () => {
+    expect((await podman(['run', '--rm', '--network', 'none', '--entrypoint', 'node', image('worker'), '--version'])).trim()).toMatch(/^v18\./);
+    // The bundle starts there and validates env: one JSON error line, exit 1.
+    const r = podmanSync(['run', '--rm', '--network', 'none', '--env', 'PROCESS_TARGET=worker', image('worker')]);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout.trim().split('\n')[0]!)).toMatchObject({ level: 'error', missing: expect.arrayContaining(['DELAYED_JOB_POOLS']) });
+  });
+
   it('run as uid/gid 1000, with tini from the distribution package', async () => {
     expect((await podman(['run', '--rm', '--network', 'none', '--entrypoint', 'id', image('rails')])).trim()).toMatch(/^uid=1000\(app\) gid=1000\(app\)/);
     expect((await podman(['run', '--rm', '--network', 'none', '--entrypoint', 'dpkg', image('rails'), '-S', '/usr/bin/tini'])).trim()).toBe('tini: /usr/bin/tini');
