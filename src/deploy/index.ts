@@ -129,6 +129,14 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
   const warn = (m: string) => r.warn(m);
   try {
     releases = await listReleases(kube, app.name, app.namespace);
+    // We hold the lock, so a release still `pending` belongs to a deploy that
+    // died (killed, crashed, cancelled) before recording its outcome.
+    for (const stale of releases.filter((x) => x.status === 'pending')) {
+      const interrupted: Release = { ...stale, status: 'failed', reason: 'interrupted: the deploy stopped before recording a result' };
+      await writeRelease(kube, interrupted, app.namespace);
+      Object.assign(stale, interrupted);
+      r.warn(`release ${stale.revision} (${stale.imageTag}) was interrupted; recorded as failed`);
+    }
     release = { app: app.name, revision: nextRevision(releases), imageTag: meta.imageTag, status: 'pending', startedAt: new Date().toISOString(), deployer, objects: plan.objects, ...(meta.rollbackOf !== undefined ? { rollbackOf: meta.rollbackOf } : {}) };
     result.revision = release.revision;
     await writeRelease(kube, release, app.namespace);
