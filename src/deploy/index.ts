@@ -40,6 +40,12 @@ export interface DeployOptions {
   rollbar?: RollbarTarget;
   /** Release records kept in the cluster. */
   historyLimit?: number;
+  /**
+   * Aborted on SIGINT/SIGTERM: the deploy stops at the next step or poll,
+   * records the release as failed, tells Rollbar and releases the lock. It
+   * does not roll back (run `railyard rollback` or deploy again).
+   */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
@@ -64,6 +70,11 @@ export class DeployFailed extends Error {
     super(message);
     this.name = 'DeployFailed';
   }
+}
+
+/** Throws DeployFailed('interrupt') once the signal has fired. */
+export function checkpoint(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new DeployFailed('interrupt', `interrupted by ${String(signal.reason ?? 'a signal')}; the release is recorded as failed and nothing was rolled back`);
 }
 
 /** Status polls: short enough to add little to a rollout, cheap for the API server (one GET per watched object). */
@@ -121,7 +132,7 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
 
   r.step(`lock ${app.namespace}/${app.name}`);
   const lock: Lock = await timed('lock', () =>
-    acquireLock(kube, { app: app.name, namespace: app.namespace, holder: deployer, waitSeconds: opts.waitLockSeconds, onWait: (v) => r.info(`waiting for the lock held by ${v.holder} (expires ${v.expiresAt.toISOString()})`) }),
+    acquireLock(kube, { app: app.name, namespace: app.namespace, holder: deployer, waitSeconds: opts.waitLockSeconds, signal: opts.signal, onWait: (v) => r.info(`waiting for the lock held by ${v.holder} (expires ${v.expiresAt.toISOString()})`) }),
   );
   let releases: Release[] = [];
   let release: Release | undefined;
@@ -147,6 +158,7 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
     // Everything the release applies goes through the server's validation and
     // admission first (a dry run), so a missing CRD, an invalid object or a
     // permission the deployer lacks stops the deploy before the migration runs.
+    checkpoint(opts.signal);
     const checked = [...plan.objects, ...(plan.migration ? [plan.migration] : [])];
     r.step(`preflight: server-side dry run of ${checked.length} objects`);
     const refused = await timed('preflight', () => preflight(kube, checked));
@@ -158,6 +170,7 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
         runMigration(kube, plan.migration!, {
           timeoutSeconds: (plan.migration as { spec?: { activeDeadlineSeconds?: number } }).spec?.activeDeadlineSeconds ?? app.migrate.timeoutSeconds,
           events: { onStart: (n) => r.info(`started Job/${n}`), onLog: (l) => r.log(l), onNotice: (m) => r.info(m) },
+          signal: opts.signal,
         }),
       );
       if (!out.ok) throw new DeployFailed('migrate', `${out.reason}; nothing was applied`, out.pods);
@@ -169,6 +182,7 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
     try {
       for (const phase of plan.phases) {
         if (phase.objects.length === 0) continue;
+        checkpoint(opts.signal);
         r.step(`apply ${phase.name}: ${phase.objects.length} object${phase.objects.length === 1 ? '' : 's'}`);
         const applied = await timed(`apply:${phase.name}`, () => applyAll(kube, phase.objects));
         result.applied.push(...phase.objects.map(describe));
@@ -179,7 +193,7 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
         }
         if (phase.waitFor.length > 0) {
           r.step(`rollout ${phase.name}: waiting for ${phase.waitFor.map(describe).join(', ')}`);
-          const states = await timed(`rollout:${phase.name}`, () => watchRollouts(kube, phase.waitFor, timeout, r));
+          const states = await timed(`rollout:${phase.name}`, () => watchRollouts(kube, phase.waitFor, timeout, r, opts.signal));
           result.rollouts.push(...states);
         }
       }
@@ -191,6 +205,7 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
       throw err;
     }
 
+    checkpoint(opts.signal);
     if (opts.prune !== false) {
       const pruned = await timed('prune', () => prune(kube, app, plan));
       for (const p of pruned) r.info(`pruned ${p}`);
@@ -272,9 +287,10 @@ async function snapshotRollouts(kube: Kube, plan: DeployPlan): Promise<Map<strin
 }
 
 /** Polls until every rollout is done; throws DeployFailed('rollout') on ProgressDeadlineExceeded or timeout, with the failing pods. */
-export async function watchRollouts(kube: Kube, targets: KubeObject[], timeoutSeconds: number, r: Reporter): Promise<RolloutState[]> {
+export async function watchRollouts(kube: Kube, targets: KubeObject[], timeoutSeconds: number, r: Reporter, signal?: AbortSignal): Promise<RolloutState[]> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
+    checkpoint(signal);
     const live = await Promise.all(targets.map(async (t) => (await read<KubeObject>(kube, t)) ?? t));
     const states = live.map((o) => rolloutState(o as never));
     r.rollouts(states);

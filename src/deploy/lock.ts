@@ -54,7 +54,7 @@ function view(l: V1Lease | undefined): LeaseView | undefined {
  * holder lets go or its lease expires. Writes use the read resourceVersion, so
  * two deploys racing for a free lock cannot both win.
  */
-export async function acquireLock(kube: Kube, opts: { app: string; namespace: string; holder: string; waitSeconds?: number; durationSeconds?: number; onWait?: (v: { holder: string; expiresAt: Date }) => void }): Promise<Lock> {
+export async function acquireLock(kube: Kube, opts: { app: string; namespace: string; holder: string; waitSeconds?: number; durationSeconds?: number; onWait?: (v: { holder: string; expiresAt: Date }) => void; signal?: AbortSignal }): Promise<Lock> {
   const name = lockName(opts.app);
   const namespace = opts.namespace;
   const duration = opts.durationSeconds ?? LEASE_DURATION_SECONDS;
@@ -79,7 +79,7 @@ export async function acquireLock(kube: Kube, opts: { app: string; namespace: st
         throw toKubeError(err, `take lock Lease/${namespace}/${name}`);
       }
     }
-    if (Date.now() >= deadline) throw new LockHeldError(verdict.holder, verdict.expiresAt);
+    if (Date.now() >= deadline || opts.signal?.aborted) throw new LockHeldError(verdict.holder, verdict.expiresAt);
     if (!announced) opts.onWait?.({ holder: verdict.holder, expiresAt: verdict.expiresAt });
     announced = true;
     await sleep(1000);

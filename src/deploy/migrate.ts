@@ -36,7 +36,7 @@ export interface MigrationEvents {
  * own). A Job already complete for this tag is not re-run; a failed one is
  * replaced, since a Job's pod template cannot be changed in place.
  */
-export async function runMigration(kube: Kube, job: KubeObject, opts: { timeoutSeconds: number; events: MigrationEvents }): Promise<JobOutcome> {
+export async function runMigration(kube: Kube, job: KubeObject, opts: { timeoutSeconds: number; events: MigrationEvents; signal?: AbortSignal }): Promise<JobOutcome> {
   const existing = await read<KubeObject & V1Job>(kube, job);
   if (existing) {
     const prior = jobOutcome(existing);
@@ -54,6 +54,8 @@ export async function runMigration(kube: Kube, job: KubeObject, opts: { timeoutS
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   const streamed = new Set<string>();
   for (;;) {
+    // An interrupted deploy leaves the Job to finish on its own: killing a migration half-way is worse.
+    if (opts.signal?.aborted) return { ok: false, reason: `interrupted by ${String(opts.signal.reason ?? 'a signal')} while ${describe(job)} ran (it keeps running)`, pods: [] };
     const cur = await read<KubeObject & V1Job>(kube, job);
     if (!cur) return { ok: false, reason: `${describe(job)} disappeared while running`, pods: [] };
     for (const pod of await jobPods(kube, cur)) {

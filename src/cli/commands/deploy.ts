@@ -65,6 +65,22 @@ export function rollbarTarget(app: App, url: string | undefined, warn: (m: strin
   return { url: url ?? process.env.RAILYARD_ROLLBAR_URL ?? DEFAULT_ROLLBAR_URL, token, environment: app.rollbar?.environment ?? app.environment };
 }
 
+/**
+ * SIGINT/SIGTERM (Ctrl-C, a cancelled CI job) abort the deploy cleanly: it
+ * records the release as failed and releases the lock. A second signal kills
+ * the process at once (the lock then expires on its own).
+ */
+export function interruptSignal(warn: (m: string) => void): AbortSignal {
+  const ac = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      warn(`${sig}: stopping at the next step (send it again to kill at once)`);
+      ac.abort(sig);
+    });
+  }
+  return ac.signal;
+}
+
 export function printOutcome(result: DeployResult, what: { done: string; verb: string }, flags: ClusterFlags): void {
   const c = colours(process.stderr);
   if (flags.json) {
@@ -122,7 +138,7 @@ Example:
       const rollbar = rollbarTarget(app, flags.rollbarUrl, reporter.warn);
       let result: DeployResult;
       try {
-        result = await deploy({ app, kube, imageTag: flags.imageTag, reporter, waitLockSeconds: waitLock, prune: flags.prune, timeoutSeconds: timeout, rollbar });
+        result = await deploy({ app, kube, imageTag: flags.imageTag, reporter, waitLockSeconds: waitLock, prune: flags.prune, timeoutSeconds: timeout, rollbar, signal: interruptSignal(reporter.warn) });
       } catch (err) {
         if (err instanceof LockHeldError || err instanceof KubeError) {
           process.stderr.write(`${colours(process.stderr).red('error')}: ${err.message}\n`);

@@ -6,7 +6,7 @@ import { KubeError } from '../../deploy/kube.js';
 import { LockHeldError } from '../../deploy/lock.js';
 import { createReporter } from '../../deploy/report.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
-import { addClusterOptions, connectOrExit, printOutcome, rollbarTarget, seconds, type ClusterFlags } from './deploy.js';
+import { addClusterOptions, connectOrExit, interruptSignal, printOutcome, rollbarTarget, seconds, type ClusterFlags } from './deploy.js';
 
 interface RollbackFlags extends ClusterFlags {
   waitLock?: string;
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     const reporter = createReporter(progress, { colours: colours(progress), quiet: flags.quiet });
     let result: DeployResult;
     try {
-      result = await rollback({ app, kube, revision: rev, reporter, waitLockSeconds: waitLock, prune: flags.prune, timeoutSeconds: timeout, rollbar: rollbarTarget(app, flags.rollbarUrl, reporter.warn) });
+      result = await rollback({ app, kube, revision: rev, reporter, waitLockSeconds: waitLock, prune: flags.prune, timeoutSeconds: timeout, rollbar: rollbarTarget(app, flags.rollbarUrl, reporter.warn), signal: interruptSignal(reporter.warn) });
     } catch (err) {
       if (err instanceof LockHeldError || err instanceof KubeError || err instanceof DeployFailed) {
         process.stderr.write(`${colours(process.stderr).red('error')}: ${err.message}\n`);

@@ -57,4 +57,30 @@ describe('a crashed deploy', () => {
     ]);
     expect(h[0].reason).toMatch(/interrupted/);
   }, 200_000);
+
+  it('stops cleanly on SIGINT: the release is recorded as failed and the lock is released at once', async () => {
+    // A rollout that never finishes, interrupted while railyard waits for it.
+    const child = spawn(process.execPath, [join(ROOT, 'bin/railyard.js'), 'deploy', cfg, '--image-tag', 'never-ready-int', '--kubeconfig', kubeconfig, '--timeout', '300'], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exit = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('== rollout web')) resolve();
+      }),
+    );
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    expect(await exit).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(out).toMatch(/warning: SIGINT: stopping at the next step/);
+    expect(err).toMatch(/failed at interrupt: interrupted by SIGINT/);
+
+    const lease = await kubectlJson(kubeconfig, ['get', 'lease', 'railyard-deploy-storecove', '-n', NS]);
+    expect(lease.spec.holderIdentity ?? '').toBe('');
+    const h = JSON.parse((await railyard(['history', cfg, '--kubeconfig', kubeconfig, '--json'])).stdout);
+    expect(h.at(-1)).toMatchObject({ imageTag: 'never-ready-int', status: 'failed', reason: expect.stringMatching(/interrupted by SIGINT/) });
+  }, 120_000);
 });
