@@ -159,7 +159,11 @@ async function runRelease(opts: DeployOptions, plan: DeployPlan, meta: { imageTa
     // admission first (a dry run), so a missing CRD, an invalid object or a
     // permission the deployer lacks stops the deploy before the migration runs.
     checkpoint(opts.signal);
-    const checked = [...plan.objects, ...(plan.migration ? [plan.migration] : [])];
+    // A migration Job of the same name that already exists is replaced by
+    // runMigration, not applied over (a Job's pod template is immutable), so
+    // only a new Job is dry-run.
+    const newJob = plan.migration && !(await read(kube, plan.migration)) ? [plan.migration] : [];
+    const checked = [...plan.objects, ...newJob];
     r.step(`preflight: server-side dry run of ${checked.length} objects`);
     const refused = await timed('preflight', () => preflight(kube, checked));
     if (refused.length > 0) throw new DeployFailed('preflight', `the API server refuses ${refused.length} object${refused.length === 1 ? '' : 's'}; nothing was applied:\n  ${refused.join('\n  ')}`);

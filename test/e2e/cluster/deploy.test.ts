@@ -5,6 +5,7 @@
 // kwok stages (scripts/cluster/kwok-stages.yaml) pick pod behaviour from the
 // image tag: "fail-migration" makes Job pods exit 1, "never-ready" keeps
 // Deployment pods unready.
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -239,12 +240,30 @@ describe.sequential('railyard deploy on the local control plane', () => {
   }, 240_000);
 
   it('a concurrent deploy is refused by the lock, naming the holder; an expired lock is taken over', async () => {
-    // Two deploys at once: exactly one gets the Lease.
-    const [a, b] = await Promise.all([deploy(full, 'rel0007'), deploy(full, 'rel0008')]);
-    const codes = [a.code, b.code].sort();
-    expect(codes).toEqual([0, 1]);
-    const loser = a.code === 1 ? a : b;
-    expect(loser.stderr).toMatch(/another deploy holds the lock: \S+@\S+\/\d+/);
+    // A deploy in progress (its web rollout never becomes ready, so it holds the
+    // Lease for its whole 20 s timeout) and a second one started meanwhile.
+    // Its migration Job name is the same as never-ready-4's (Job names keep 12
+    // characters of the tag): the completed Job must be replaced, not dry-run over.
+    const first = spawn(process.execPath, [join(ROOT, 'bin/railyard.js'), 'deploy', full, '--image-tag', 'never-ready-lk', '--timeout', '20', '--kubeconfig', kubeconfig], {
+      env: { ...process.env, NO_COLOR: '1', ROLLBAR_ACCESS_TOKEN: rollbarToken, RAILYARD_ROLLBAR_URL: rollbarUrl },
+    });
+    const firstOut: RunResult = { code: -1, stdout: '', stderr: '' };
+    first.stderr.on('data', (d) => (firstOut.stderr += d));
+    const firstExit = new Promise<number>((resolve) => first.on('exit', (code) => resolve(code ?? -1)));
+    await new Promise<void>((resolve) =>
+      first.stdout.on('data', (d) => {
+        firstOut.stdout += d;
+        if (firstOut.stdout.includes('== preflight')) resolve(); // the lock step is done by now
+      }),
+    );
+    const second = await deploy(full, 'rel0008');
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/another deploy holds the lock: \S+@\S+\/\d+/);
+    expect(second.stdout).not.toMatch(/== (preflight|migrate|apply)/);
+    firstOut.code = await firstExit;
+    outputs.push(firstOut);
+    expect(firstOut.code).toBe(1); // its own rollout failed and was rolled back
+    expect(firstOut.stderr).toMatch(/rolled back: Deployment\/e2e-deploy\/rails-server/);
 
     // A lock held by a live deploy elsewhere: refused at once.
     const lease = (renewedSecondsAgo: number) => ({
