@@ -8,9 +8,11 @@ export PATH := $(CURDIR)/.cache/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null && echo yes)
 
-# Each area adds its own setup steps to TEST_DEPS / E2E_DEPS in mk/<area>.mk.
+# Each area adds its own setup steps to TEST_DEPS / E2E_DEPS in mk/<area>.mk,
+# and what to stop afterwards (a cluster it started) to E2E_CLEANUP.
 TEST_DEPS :=
 E2E_DEPS :=
+E2E_CLEANUP :=
 -include mk/*.mk
 
 .PHONY: demo test e2e build deps check-node typecheck clean
@@ -41,7 +43,9 @@ test: build typecheck $(TEST_DEPS)
 	npx vitest run
 
 e2e: build $(E2E_DEPS)
-	RAILYARD_E2E=1 npx vitest run --passWithNoTests
+	@RAILYARD_E2E=1 npx vitest run; rc=$$?; \
+	  $(if $(strip $(E2E_CLEANUP)),$(MAKE) --no-print-directory $(E2E_CLEANUP) || true;) \
+	  exit $$rc
 
 clean:
 	rm -rf dist out .cache

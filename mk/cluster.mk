@@ -26,3 +26,4 @@ cluster-status:
 	@scripts/cluster/status.sh
 
 E2E_DEPS += cluster-up
+E2E_CLEANUP += cluster-down

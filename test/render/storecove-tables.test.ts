@@ -357,3 +357,20 @@ describe('what linters expect beyond the document', () => {
     for (const n of ['rails-server', 'worker-primary', 'worker-secondary']) expect(find('PodDisruptionBudget', n).spec.maxUnavailable).toBe(1);
   });
 });
+
+describe('the migration Job', () => {
+  it('is made from the web pod template and named per tag, distinct even for tags with a common prefix', async () => {
+    const { renderMigrationJob, migrationJobName } = await import('../../src/render/kubernetes/jobs.js');
+    const job = renderMigrationJob(app, TAG) as Obj;
+    const web = find('Deployment', 'rails-server').spec.template.spec;
+    expect(job.spec.template.spec.containers[0].envFrom).toEqual(web.containers[0].envFrom);
+    expect(job.spec.template.spec.volumes).toEqual(web.volumes);
+    expect(job.spec.template.spec.securityContext).toEqual(web.securityContext);
+    expect(job.spec.template.spec.containers[0].args).toEqual(['migrate', '--', 'bundle', 'exec', 'rails', 'db:migrate']);
+    expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 900, ttlSecondsAfterFinished: 86400 });
+    expect(migrationJobName(app, 'release-2026-11-26-a')).not.toBe(migrationJobName(app, 'release-2026-11-26-b'));
+    expect(migrationJobName(app, TAG)).toMatch(/^storecove-migrate-0123456789ab-[0-9a-f]{8}$/);
+    const long = { ...app, name: 'a'.repeat(63) };
+    expect(migrationJobName(long, TAG).length).toBeLessThanOrEqual(63);
+  });
+});

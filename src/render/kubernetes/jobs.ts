@@ -1,6 +1,7 @@
 // CronJobs (the whenever schedule) and the migration Job. Both run the web
 // image with the web tier's env, secrets and CA volume: rake tasks and
 // migrations load the same Rails app with the same initializers.
+import { createHash } from 'node:crypto';
 import type { App, CronTask } from '../../config/schema.js';
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
@@ -60,10 +61,16 @@ export function renderCronJob(app: App, task: CronTask, tag: string): ICronJob {
   };
 }
 
-/** Job names carry the tag, so each release's migration is its own object (max 63 characters). */
+/**
+ * Each release's migration is its own Job (a Job's template is immutable). The
+ * name shows the start of the tag and ends in a hash of all of it, so two tags
+ * that share a prefix never share a Job.
+ */
 export function migrationJobName(app: App, tag: string): string {
-  const suffix = tag.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 12).replace(/-+$/, '');
-  return `${app.name}-migrate-${suffix}`.slice(0, 63).replace(/-+$/, '');
+  const readable = tag.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 12).replace(/^-+|-+$/g, '');
+  const hash = createHash('sha256').update(tag).digest('hex').slice(0, 8);
+  const suffix = `${readable ? `${readable}-` : ''}${hash}`;
+  return `${app.name.slice(0, 63 - 'migrate-'.length - suffix.length - 1).replace(/-+$/, '')}-migrate-${suffix}`;
 }
 
 /**
