@@ -14,6 +14,7 @@ export {
   validateCronSchedule,
   validateTimeZone,
   validateEnvName,
+  isPortableEnvName,
   validateObjectName,
   apiserverProblems,
 } from './rules/apiserver.js';

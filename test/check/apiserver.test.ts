@@ -8,6 +8,7 @@ import {
   parseQuantity,
   validateCronSchedule,
   validateEnvName,
+  isPortableEnvName,
   validateLabelKey,
   validateLabelValue,
   validateObjectName,
@@ -134,9 +135,14 @@ describe('time zones', () => {
 });
 
 describe('env names', () => {
-  it('accepts C identifiers and dotted names, refuses leading digits and "="', () => {
-    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,20}$/), (n) => validateEnvName(n) === undefined), RUNS);
-    fc.assert(fc.property(fc.stringMatching(/^[0-9][A-Za-z0-9_]{0,10}$/), (n) => validateEnvName(n) !== undefined), RUNS);
-    expect(validateEnvName('A=B')).toBeDefined();
+  it('accepts what the API server accepts since 1.32 (printable ASCII but "="), and flags the non-portable ones', () => {
+    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,20}$/), (n) => validateEnvName(n) === undefined && isPortableEnvName(n)), RUNS);
+    fc.assert(fc.property(fc.stringMatching(/^[0-9][A-Za-z0-9_]{0,10}$/), (n) => validateEnvName(n) === undefined && !isPortableEnvName(n)), RUNS);
+    fc.assert(fc.property(fc.stringMatching(/^[ -<>-~]{0,8}=[ -~]{0,8}$/), (n) => validateEnvName(n) !== undefined), RUNS);
+    expect(validateEnvName('')).toBeDefined();
+    expect(validateEnvName('tab\there')).toBeDefined();
+    expect(validateEnvName('ü')).toBeDefined();
+    expect(validateEnvName('$HOME')).toBeUndefined();
+    expect(isPortableEnvName('$HOME')).toBe(false);
   });
 });

@@ -96,9 +96,9 @@ const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 const CRON_FIELDS = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31, question: true },
+  { name: 'day of month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: MONTHS, nameBase: 1 },
-  { name: 'day of week', min: 0, max: 6, names: DAYS, nameBase: 0, question: true },
+  { name: 'day of week', min: 0, max: 6, names: DAYS, nameBase: 0 },
 ] as const;
 
 /**
@@ -140,7 +140,8 @@ function validateCronField(field: string, spec: (typeof CRON_FIELDS)[number]): s
     const [range, step, extra] = part.split('/');
     if (extra !== undefined) return `"${part}" has more than one "/"`;
     if (step !== undefined && (!/^[0-9]+$/.test(step) || Number(step) === 0)) return `step "${step}" must be a positive whole number`;
-    if (range === '*' || ('question' in spec && spec.question && range === '?')) continue;
+    // The controller's parser reads "?" as "*" in every field, not only the day fields.
+    if (range === '*' || range === '?') continue;
     const bounds = range!.split('-');
     if (bounds.length > 2) return `"${range}" is not a range`;
     const nums = bounds.map(value);
@@ -173,9 +174,19 @@ function checkTimeZone(tz: string): string | undefined {
   return undefined;
 }
 
-/** Kubernetes env var name: undefined when valid. */
+/**
+ * Kubernetes env var name, as the API server checks it since 1.32
+ * (RelaxedEnvironmentVariableValidation, on by default): any printable ASCII
+ * but "=". Undefined when valid.
+ */
 export function validateEnvName(name: string): string | undefined {
-  return ENV_VAR_NAME.test(name) ? undefined : `"${name}" must start with a letter, "_", "-" or "." and hold only letters, digits, "_", "-" and "."`;
+  if (name === '') return 'must not be empty';
+  return /^[\x20-\x3c\x3e-\x7e]+$/.test(name) ? undefined : `"${name}" may hold only printable ASCII characters other than "="`;
+}
+
+/** A name the API server accepts but a shell cannot expand, and clusters before 1.32 refuse. */
+export function isPortableEnvName(name: string): boolean {
+  return ENV_VAR_NAME.test(name);
 }
 
 // ---------------------------------------------------------------- rules
@@ -288,7 +299,8 @@ export const portNames: Rule = {
     for (const t of podTemplates(objects)) {
       for (const c of containersOf(t)) {
         asArray(c.container.ports).forEach((p, i) => {
-          if (p?.name === undefined) return;
+          // An empty name is an unnamed port, which the API server accepts.
+          if (p?.name === undefined || p.name === '') return;
           const problem = validatePortName(String(p.name));
           if (problem) out.push({ object: t.owner, path: `${c.path}.ports[${i}].name`, message: problem });
         });
@@ -326,7 +338,7 @@ export const quantities: Rule = {
         if (!r || typeof r !== 'object') continue;
         for (const section of RESOURCE_SECTIONS) {
           for (const [res, q] of Object.entries((r[section] ?? {}) as Record<string, unknown>)) {
-            const problem = validateQuantity(q);
+            const problem = validateQuantity(q) ?? ((parseQuantity(q) ?? 0) < 0 ? `${String(q)} is negative; resource amounts must be 0 or more` : undefined);
             if (problem) out.push({ object: t.owner, path: `${c.path}.resources.${section}.${res}`, message: problem });
           }
         }
@@ -432,6 +444,7 @@ export const envNames: Rule = {
           if (typeof e?.name !== 'string') return;
           const problem = validateEnvName(e.name);
           if (problem) out.push({ object: t.owner, path: `${c.path}.env[${i}].name`, message: problem });
+          else if (!isPortableEnvName(e.name)) out.push({ object: t.owner, path: `${c.path}.env[${i}].name`, severity: 'warning', message: `"${e.name}" is accepted since Kubernetes 1.32, but older clusters refuse it and a shell cannot expand it` });
           if (seen.has(e.name)) out.push({ object: t.owner, path: `${c.path}.env[${i}].name`, message: `env var "${e.name}" is set twice in container "${c.container.name}"` });
           seen.add(e.name);
         });
@@ -443,7 +456,8 @@ export const envNames: Rule = {
 
 export const probePorts: Rule = {
   id: 'probe-port-unknown',
-  family: 'apiserver',
+  // The API server accepts such a probe; it is the kubelet that fails it.
+  family: 'consistency',
   severity: 'error',
   why: 'A probe on a named port that the container does not declare can never connect: the kubelet reports it failed and restarts or unreadies the pod.',
   fix: 'Name the port in the container\'s ports, or probe the port number.',

@@ -109,30 +109,13 @@ interface Known<T = any> {
   note: string;
 }
 const KNOWN: Known[] = [
-  { id: 'empty-port-name', field: 'ports[].name', example: '', applies: (v: string, srv) => v === '' && !srv, note: 'the server accepts an empty container port name (an unnamed port); port-name-invalid rejects it' },
-  { id: 'negative-request', field: 'resources.requests.cpu', example: '-1', applies: (v: string, srv) => v.startsWith('-') && srv, note: 'the server refuses negative resource quantities ("must be greater than or equal to 0"); quantity-invalid accepts them' },
-  {
-    id: 'relaxed-env-names',
-    field: 'env[].name',
-    example: '$HOME',
-    applies: (v: string, srv) => !srv && /^[\x20-\x7e]+$/.test(v) && !v.includes('='),
-    note: 'Kubernetes 1.33 accepts any printable ASCII env name without "=" (RelaxedEnvironmentVariableValidation, on by default since 1.32); env-invalid applies the older C-identifier rule',
-  },
   {
     id: 'number-less-quantity',
     field: 'resources.requests.cpu',
     example: 'Mi',
     applies: (v: string, srv) => !srv && v !== '' && !/^[+-]?[0-9.]/.test(v),
-    note: 'the server stores a Deployment request with no number, such as "Mi" or "E", as 0 (the same value in a Pod is refused); quantity-invalid rejects it, which is the safer answer',
+    note: 'deliberate: the server stores a Deployment request with no number, such as "Mi" or "E", as 0, but refuses the same value in the Pods the Deployment then creates; quantity-invalid rejects it up front',
   },
-  {
-    id: 'cron-question-mark',
-    field: 'spec.schedule',
-    example: '0 ? * * *',
-    applies: (v: string, srv) => !srv && v.split(' ').includes('?'),
-    note: 'the server\'s cron parser reads "?" as "*" in every field; cron-schedule-invalid allows it only in the day fields',
-  },
-  { id: 'probe-port-unknown', field: 'structural (fixed cases)', example: 'probe on an undeclared named port', applies: (v: string, srv) => v === 'probe on an undeclared named port' && !srv, note: 'probe-port-unknown is in the apiserver family, but the server accepts such a probe (the kubelet fails it at run time)' },
 ];
 const seenKnown = new Set<string>();
 
