@@ -55,6 +55,25 @@ describe('worker /health with MariaDB', () => {
     expect(new Set(answers.map((a) => (a.body.database as { checked_at: string }).checked_at)).size).toBeLessThanOrEqual(2);
   });
 
+  it('keeps one connection across checks, and reconnects without a false 503 when the server drops it', async () => {
+    await sleep(1100);
+    await httpGet(port, '/health');
+    await sleep(1100);
+    const before = await connections();
+    for (let i = 0; i < 3; i++) {
+      await sleep(1050);
+      expect((await httpGet(port, '/health')).status).toBe(200);
+    }
+    // Only the SHOW STATUS of connections() itself connected: the checks reused their connection.
+    expect((await connections()) - before).toBeLessThanOrEqual(1);
+    expect(await db.killConnections()).toBeGreaterThan(0);
+    for (let i = 0; i < 6; i++) {
+      await sleep(400);
+      expect((await httpGet(port, '/health')).status).toBe(200);
+    }
+    expect((await connections()) - before).toBeGreaterThanOrEqual(2);
+  });
+
   it('503 (each answer within 1 s) once MariaDB stops, 200 again once it is back', async () => {
     await db.stop();
     const stoppedAt = Date.now();

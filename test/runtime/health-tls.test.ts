@@ -58,6 +58,8 @@ describe('worker /health over TLS', () => {
     expect((await until(port, 200)).status).toBe(200);
     await db.serveCertificate('wrong-name');
     try {
+      // The check keeps its verified connection; the next one it opens must be refused.
+      expect(await db.killConnections()).toBeGreaterThan(0);
       const h = await until(port, 503);
       expect(h.status).toBe(503);
     } finally {

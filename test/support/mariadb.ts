@@ -67,6 +67,8 @@ export interface MariaDb {
    * ('wrong-name'), from the next connection on (FLUSH SSL).
    */
   serveCertificate(which: 'good' | 'wrong-name'): Promise<void>;
+  /** Ends every connection of the test user server-side (KILL), as a failover or restart would. */
+  killConnections(): Promise<number>;
   /** Env a Rails app / the runtime needs to reach this DB (as the db secret provides it). */
   readonly env: Record<string, string>;
   /** Whether mariadbd is running and was started by this harness. */
@@ -358,6 +360,11 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
       copyFileSync(join(tlsDir, `${which}-cert.pem`), join(tlsDir, 'server-cert.pem'));
       copyFileSync(join(tlsDir, `${which}-key.pem`), join(tlsDir, 'server-key.pem'));
       await query('FLUSH SSL');
+    },
+    killConnections: async () => {
+      const rows = await query<{ id: number }>('SELECT id FROM information_schema.processlist WHERE user = ?', [user]);
+      for (const r of rows) await query('KILL CONNECTION ?', [r.id]).catch(() => undefined);
+      return rows.length;
     },
     pause: () => {
       if (!child) throw new Error('mariadbd is not running');
