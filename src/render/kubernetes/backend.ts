@@ -6,9 +6,23 @@ import type { App } from '../../config/schema.js';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
-import { appPodSpec, metadata, objectLabels, selectorLabels } from './pod.js';
+import type { HttpProbe } from '../../config/schema.js';
+import { appPodSpec, httpProbe, metadata, objectLabels, selectorLabels } from './pod.js';
 
 export const MAX_REPLICAS_ANNOTATION = 'railyard.dev/max-replicas';
+
+/**
+ * The runtime's health server on a worker or consumer: liveness on the model's
+ * probe, readiness on /ready, which turns 503 the moment SIGTERM arrives and
+ * gates rollouts on the runtime being up.
+ */
+export function healthServerPorts(port: number, liveness: HttpProbe) {
+  return {
+    ports: [{ name: 'health', containerPort: port }],
+    livenessProbe: httpProbe(liveness, port),
+    readinessProbe: { httpGet: { path: '/ready', port }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+  };
+}
 
 export interface BackendSpec {
   name: string;

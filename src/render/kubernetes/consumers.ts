@@ -2,8 +2,8 @@
 // RACECAR_* env (racecar's king_konf config reads RACECAR_<KEY>), never argv.
 import type { App, Consumer } from '../../config/schema.js';
 import { imageRef } from '../image.js';
-import { appContainer, envLiteral, httpProbe, stopTimeoutEnv } from './pod.js';
-import { renderBackend } from './backend.js';
+import { appContainer, envLiteral, stopTimeoutEnv } from './pod.js';
+import { healthServerPorts, renderBackend } from './backend.js';
 
 /** Where racecar's liveness probe touches its file; the runtime reports its age. */
 export const RACECAR_LIVENESS_FILE = '/tmp/racecar-liveness';
@@ -35,9 +35,7 @@ export function renderConsumer(app: App, consumer: Consumer, tag: string) {
     ],
     componentEnv: consumer.env,
     resources: consumer.resources,
-    ports: [{ name: 'health', containerPort: consumer.healthPort }],
-    livenessProbe: httpProbe(consumer.probe, consumer.healthPort),
-    readinessProbe: { httpGet: { path: '/ready', port: consumer.healthPort }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    ...healthServerPorts(consumer.healthPort, consumer.probe),
   });
   return renderBackend(app, {
     name: consumer.name,

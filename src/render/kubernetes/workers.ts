@@ -4,8 +4,8 @@
 import type { App, Worker } from '../../config/schema.js';
 import { renderPoolSpec } from '../../config/pools.js';
 import { imageRef } from '../image.js';
-import { appContainer, envLiteral, httpProbe } from './pod.js';
-import { renderBackend } from './backend.js';
+import { appContainer, envLiteral } from './pod.js';
+import { healthServerPorts, renderBackend } from './backend.js';
 
 export function workerProcessTarget(worker: Worker): string {
   return worker.processTarget ?? worker.name;
@@ -27,10 +27,7 @@ export function renderWorker(app: App, worker: Worker, tag: string) {
     ],
     componentEnv: worker.env,
     resources: worker.resources,
-    ports: [{ name: 'health', containerPort: worker.healthPort }],
-    livenessProbe: httpProbe(worker.probe, worker.healthPort),
-    // /ready turns 503 the moment SIGTERM arrives; it also gates rollouts on the runtime being up.
-    readinessProbe: { httpGet: { path: '/ready', port: worker.healthPort }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    ...healthServerPorts(worker.healthPort, worker.probe),
   });
   return renderBackend(app, {
     name: worker.name,
