@@ -86,7 +86,7 @@ describe('renderRailsFiles: the Storecove example', () => {
 
   for (const path of PATHS) {
     it(`${path} matches its golden file`, async () => {
-      await expect(file(renderRailsFiles(storecove), path)).toMatchFileSnapshot(`golden/storecove/${path}`);
+      await expect(file(renderRailsFiles(storecove), path)).toMatchFileSnapshot(`../golden/storecove/${path}`);
     });
   }
 
