@@ -177,13 +177,6 @@ export function shellAssignments(text: string): string[] {
   return [...out];
 }
 
-/** Does `key` match a key pattern with `*` wildcards (the model's `AWS_*_BUCKET`)? */
-export function keyMatches(pattern: string, key: string): boolean {
-  if (!pattern.includes('*')) return pattern === key;
-  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  return re.test(key);
-}
-
 // ---------------------------------------------------------------- lookups that scale
 // Rules ask "which pods does this selector pick", "which HPA targets this"; at 5,000
 // objects a scan per question is quadratic, so each check run builds these maps once.

@@ -300,7 +300,7 @@ export const FluentBit = z
 
 // ---------------------------------------------------------------- app
 
-export const App = z
+const AppShape = z
   .object({
     $schema: z.string().optional(),
     /** The `app` label and the prefix of everything shared. */
@@ -384,23 +384,15 @@ export const App = z
       .strict()
       .default({ processRssMiB: 300 }),
   })
-  .strict()
-  .superRefine(crossCheck);
+  .strict();
+
+export const App = AppShape.superRefine(crossCheck);
 
 export type AppInput = z.input<typeof App>;
 export type App = z.output<typeof App>;
 
 /** Rules that span sections; each issue names the path to fix. */
-function crossCheck(app: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
-  const a = app as unknown as {
-    name: string;
-    web: { name: string; port: number };
-    workers: Record<string, { name: string; healthPort: number }>;
-    consumers: Record<string, { name: string; healthPort: number; credentials: { secret: string; groupIdKey: string; usernameKey: string; passwordKey: string } }>;
-    cron: { tasks: { name: string }[] };
-    secrets: { name: string; keys: string[]; usedBy: string[]; namespace?: string }[];
-    logging: { fluentBit?: { namespace: string; logzio: { tokenSecret: { name: string; key: string } } } };
-  };
+function crossCheck(a: z.output<typeof AppShape>, ctx: z.RefinementCtx): void {
   const names = new Map<string, string>();
   const claim = (name: string, path: (string | number)[]) => {
     const prior = names.get(name);
@@ -423,7 +415,7 @@ function crossCheck(app: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void
     secretNames.add(s.name);
   });
   const secret = (name: string) => a.secrets.find((s) => s.name === name);
-  const hasKey = (keys: string[], key: string) => keys.some((k) => k === key || (k.includes('*') && new RegExp('^' + k.split('*').map(escapeRegExp).join('.*') + '$').test(key)));
+  const hasKey = (keys: string[], key: string) => keys.some((k) => secretKeyMatches(k, key));
 
   for (const [k, c] of Object.entries(a.consumers)) {
     const s = secret(c.credentials.secret);
@@ -450,6 +442,9 @@ function crossCheck(app: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void
   }
 }
 
-export function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Does `key` match a declared secret key, where `*` is a wildcard (the model's `AWS_*_BUCKET`)? */
+export function secretKeyMatches(pattern: string, key: string): boolean {
+  if (!pattern.includes('*')) return pattern === key;
+  const re = new RegExp('^' + pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(key);
 }

@@ -1,5 +1,6 @@
 // Consistency: references between objects (and the model) that must resolve.
-import { asArray, containersOf, findObject, keyMatches, literalEnv, namespaceOf, objectsOfKind, podTemplates, podsSelectedBy, shellAssignments, shellVarRefs, type ContainerAt, type PodTemplate } from '../objects.js';
+import { secretKeyMatches } from '../../config/schema.js';
+import { asArray, containersOf, findObject, literalEnv, namespaceOf, objectsOfKind, podTemplates, podsSelectedBy, shellAssignments, shellVarRefs, type ContainerAt, type PodTemplate } from '../objects.js';
 import type { CheckContext, DockerStage, K8sObject, KnownSecret, RawFinding, Rule } from '../types.js';
 
 // ---------------------------------------------------------------- what the set holds
@@ -34,7 +35,7 @@ export function lookupSecret(ctx: CheckContext, name: string, namespace: string)
 
 export function secretHasKey(secret: KnownSecret, key: string): boolean | undefined {
   if (!secret.keys) return undefined;
-  return secret.keys.some((k) => keyMatches(k, key));
+  return secret.keys.some((k) => secretKeyMatches(k, key));
 }
 
 function configMapKeys(o: K8sObject): string[] {
@@ -365,7 +366,7 @@ export const requiredEnv: Rule = {
         }
         // With a source whose keys are unknown, any variable might come from it.
         if (unknownSource) continue;
-        const missing = shellVarRefs(text).filter((v) => !provided.has(v) && !ALWAYS_SET.has(v) && !/_SERVICE_(HOST|PORT)/.test(v) && !patterns.some((p) => keyMatches(p, v)));
+        const missing = shellVarRefs(text).filter((v) => !provided.has(v) && !ALWAYS_SET.has(v) && !/_SERVICE_(HOST|PORT)/.test(v) && !patterns.some((p) => secretKeyMatches(p, v)));
         const kubeRefs = [...text.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]!).filter((v) => !literalEnv(c.container).has(v));
         for (const v of new Set([...missing, ...kubeRefs])) {
           out.push({ object: pod.owner, path, message: `container "${c.container.name}" runs ${stage ? `the ${stage.name} stage's CMD, which reads` : 'a command reading'} $${v}, and nothing provides it` });
