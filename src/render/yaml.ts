@@ -50,7 +50,7 @@ function scalarOrFlow(v: Json): string {
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 /** Anything a YAML reader could take for a number, date or time in either version. */
 const NUMBERISH = /^[-+.]?(?:[0-9]|\.inf|\.nan)|^[0-9:]+$/i;
-/** Characters safe in a plain scalar anywhere; the first must also be one of these but not `-`, `.`, `:` or `@`... */
+/** Characters safe in a plain scalar; the first is narrower, as `-`, `.`, `:`, `@`, `*`, `=` and space may start an indicator or a number. */
 const PLAIN = /^[A-Za-z0-9_/][A-Za-z0-9_/.:@+=,*\- ]*$/;
 
 export function isPlainSafe(s: string): boolean {
@@ -73,7 +73,7 @@ function quoteString(s: string): string {
 
 /** A literal block keeps multi-line text (a Fluent Bit config) readable. */
 function literalBlock(s: string, indent: string): string | undefined {
-  if (!s.includes('\n') || s.includes('\r') || /^[ \t]/.test(s) || /[^\n]\n\n+$|^\n/.test(s) || s.endsWith('\n\n')) return undefined;
+  if (!s.includes('\n') || s.includes('\r') || /^[ \t\n]/.test(s) || s.endsWith('\n\n')) return undefined;
   if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(s)) return undefined;
   const chomp = s.endsWith('\n') ? '|' : '|-';
   const body = s.endsWith('\n') ? s.slice(0, -1) : s;
@@ -84,10 +84,7 @@ function literalBlock(s: string, indent: string): string | undefined {
 const INDENT = '  ';
 
 function emitValueAfterKey(v: Json, indent: string): string {
-  if (isCollection(v) && !isEmpty(v)) {
-    if (Array.isArray(v)) return '\n' + emitBlock(v, indent + INDENT);
-    return '\n' + emitBlock(v, indent + INDENT);
-  }
+  if (isCollection(v) && !isEmpty(v)) return '\n' + emitBlock(v, indent + INDENT);
   if (typeof v === 'string') {
     const block = literalBlock(v, indent + INDENT);
     if (block) return ' ' + block;
@@ -104,11 +101,10 @@ function emitBlock(v: Json[] | { [key: string]: Json }, indent: string): string 
         // The first line of the nested block goes right after "- ".
         const nested = emitBlock(x, indent + INDENT);
         out += indent + '- ' + nested.slice(indent.length + INDENT.length);
-      } else if (typeof x === 'string' && literalBlock(x, indent + INDENT)) {
-        out += indent + '- ' + literalBlock(x, indent + INDENT);
-      } else {
-        out += indent + '- ' + scalarOrFlow(x) + '\n';
+        continue;
       }
+      const block = typeof x === 'string' ? literalBlock(x, indent + INDENT) : undefined;
+      out += indent + '- ' + (block ?? scalarOrFlow(x) + '\n');
     }
     return out;
   }
