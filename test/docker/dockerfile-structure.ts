@@ -33,6 +33,8 @@ export function dockerfileProblems(content: string, targets: ExpectedTarget[] = 
 
   const stages: string[] = [];
   const stageInstructions = new Map<string, Instruction[]>();
+  /** A stage's parent, when it is built FROM an earlier stage: config is inherited from it. */
+  const parentOf = new Map<string, string>();
   let current: Instruction[] = [];
   for (const i of instructions.slice(firstFrom)) {
     const kw = i.getKeyword();
@@ -52,7 +54,10 @@ export function dockerfileProblems(content: string, targets: ExpectedTarget[] = 
       }
       if (!name) problems.push(`line ${line}: FROM ${image} has no stage name`);
       else if (stages.includes(name)) problems.push(`line ${line}: stage "${name}" is defined twice`);
-      else stages.push(name);
+      else {
+        if (stages.includes(image)) parentOf.set(name, image);
+        stages.push(name);
+      }
       current = [];
       if (name) stageInstructions.set(name, current);
       continue;
@@ -73,15 +78,23 @@ export function dockerfileProblems(content: string, targets: ExpectedTarget[] = 
       problems.push(`target "${t.name}" is not a stage`);
       continue;
     }
-    const last = (kw: string) => body.filter((i) => i.getKeyword() === kw).pop();
-    const ep = last('ENTRYPOINT');
-    const cmd = last('CMD');
+    // The config a built image would have: the FROM chain's instructions in order,
+    // where a new ENTRYPOINT drops an inherited CMD (as docker build does).
+    const chain: Instruction[][] = [];
+    for (let s: string | undefined = t.name; s; s = parentOf.get(s)) chain.unshift(stageInstructions.get(s) ?? []);
+    let ep: Instruction | undefined;
+    let cmd: Instruction | undefined;
+    const exposed: number[] = [];
+    for (const i of chain.flat()) {
+      if (i.getKeyword() === 'ENTRYPOINT') (ep = i), (cmd = undefined);
+      if (i.getKeyword() === 'CMD') cmd = i;
+      if (i.getKeyword() === 'EXPOSE') exposed.push(...i.getArguments().map((a) => Number(a.getValue())));
+    }
     if (!ep || JSON.stringify(jsonWords(ep)) !== JSON.stringify(t.entrypoint)) problems.push(`target "${t.name}": ENTRYPOINT is not ${JSON.stringify(t.entrypoint)}`);
     if (!cmd || JSON.stringify(jsonWords(cmd)) !== JSON.stringify(t.cmd)) problems.push(`target "${t.name}": CMD is not ${JSON.stringify(t.cmd)}`);
-    const exposed = body.filter((i) => i.getKeyword() === 'EXPOSE').flatMap((i) => i.getArguments().map((a) => Number(a.getValue())));
     if (JSON.stringify(exposed) !== JSON.stringify(t.ports)) problems.push(`target "${t.name}": EXPOSE ${exposed.join(' ')} is not ${t.ports.join(' ')}`);
     const env = new Map<string, string | null>();
-    for (const e of body.filter((i) => i.getKeyword() === 'ENV')) {
+    for (const e of chain.flat().filter((i) => i.getKeyword() === 'ENV')) {
       for (const p of (e as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties()) env.set(p.getName(), p.getValue());
     }
     for (const [k, v] of Object.entries(t.env)) if (env.get(k) !== v) problems.push(`target "${t.name}": ENV ${k} is ${env.get(k) ?? 'unset'}, not ${v}`);

@@ -106,6 +106,16 @@ describe('dockerfileProblems catches what it is for', () => {
   const good = 'ARG BASE=debian:12\nFROM ${BASE} AS base\nFROM base AS t\nENV PROCESS_TARGET=x\nEXPOSE 1\nENTRYPOINT ["a"]\nCMD ["b"]\n';
   const t: ExpectedTarget = { name: 't', entrypoint: ['a'], cmd: ['b'], ports: [1], env: { PROCESS_TARGET: 'x' } };
   it('accepts a good file', () => expect(dockerfileProblems(good, [t])).toEqual([]));
+  it('reads config inherited through FROM <stage>, as a builder does', () => {
+    const inherited = 'ARG BASE=debian:12\nFROM ${BASE} AS base\nENTRYPOINT ["a"]\nCMD ["z"]\nFROM base AS t\nENV PROCESS_TARGET=x\nEXPOSE 1\nCMD ["b"]\n';
+    expect(dockerfileProblems(inherited, [t])).toEqual([]);
+    // A target's own ENTRYPOINT drops the CMD it would have inherited.
+    const reset = 'ARG BASE=debian:12\nFROM ${BASE} AS base\nCMD ["b"]\nFROM base AS t\nENV PROCESS_TARGET=x\nEXPOSE 1\nENTRYPOINT ["a"]\n';
+    expect(dockerfileProblems(reset, [t]).join('\n')).toMatch(/target "t": CMD is not \["b"\]/);
+    // An image that is not a stage passes nothing down.
+    const unrelated = 'ARG BASE=debian:12\nFROM ${BASE} AS base\nENTRYPOINT ["a"]\nFROM debian:12 AS t\nENV PROCESS_TARGET=x\nEXPOSE 1\nCMD ["b"]\n';
+    expect(dockerfileProblems(unrelated, [t]).join('\n')).toMatch(/ENTRYPOINT is not \["a"\]/);
+  });
   it.each([
     ['an unknown COPY --from', good.replace('EXPOSE 1', 'EXPOSE 1\nCOPY --from=nope /a /a'), /COPY --from=nope names no earlier stage/],
     ['a COPY --from of a later stage', good.replace('FROM ${BASE} AS base', 'FROM ${BASE} AS base\nCOPY --from=t /a /a'), /COPY --from=t names no earlier stage/],

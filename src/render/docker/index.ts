@@ -2,9 +2,10 @@
 //
 // One multi-stage Dockerfile, as the design document has it, with its defects
 // removed:
-// - all real work happens in app-base, and each target adds only metadata (ENV,
-//   EXPOSE, ENTRYPOINT, CMD), so the targets share every filesystem layer and
-//   building five costs about as much as building one;
+// - all real work happens in app-base, which also declares the ENTRYPOINT they
+//   all run; each target adds only metadata (ENV, EXPOSE, CMD), so the targets
+//   share every filesystem layer and building five costs about as much as
+//   building one (each metadata instruction is a commit for podman/buildah);
 // - tini is PID 1 and railyard's runtime its only child: it runs the health
 //   server, supervises one `rake jobs:work` per pool slot and forwards signals,
 //   replacing `bash -lc "health_server.rb & exec …"`;
@@ -108,6 +109,9 @@ function renderDockerfile(app: App, targets: ImageTarget[]): string {
     `    && chown -R ${IMAGE_UID}:${IMAGE_UID} log tmp storage \\`,
     '    && if [ -d app/assets ]; then SECRET_KEY_BASE_DUMMY=1 bundle exec rails assets:precompile; fi',
     `USER ${IMAGE_UID}:${IMAGE_UID}`,
+    '# tini is PID 1 and railyard\'s runtime its only child; each target\'s CMD names its',
+    '# process target and command.',
+    `ENTRYPOINT ${json(ENTRYPOINT)}`,
   ];
   for (const t of targets) lines.push('', ...renderTarget(t));
   return lines.join('\n') + '\n';
@@ -122,7 +126,6 @@ function renderTarget(t: ImageTarget): string[] {
     `FROM app-base AS ${t.name}`,
     `ENV ${env.join(' ')}`,
     `EXPOSE ${t.ports.join(' ')}`,
-    `ENTRYPOINT ${json(ENTRYPOINT)}`,
     `CMD ${json(t.cmd)}`,
   ];
 }

@@ -19,7 +19,7 @@ import { imageTargets, ENTRYPOINT, IMAGE_UID, type ImageTarget } from '../../../
 import { renderMigrationJob } from '../../../src/render/kubernetes/jobs.js';
 import { startMariaDb, freePort, type MariaDb } from '../../support/mariadb.js';
 import { assembleContext, e2eApp, STANDIN_CONSUMER } from './context.js';
-import { PODMAN_DIR, podman, podmanSync, requirePodman } from './podman.js';
+import { PODMAN_DIR, buildTargets, podman, podmanSync, requirePodman } from './podman.js';
 
 const NETWORK = 'slirp4netns:allow_host_loopback=true';
 const HOST_FROM_CONTAINER = '10.0.2.2';
@@ -148,10 +148,7 @@ beforeAll(async () => {
   targets = imageTargets(app);
   dir = mkdtempSync(join(tmpdir(), 'railyard-containers-'));
   await assembleContext(app, join(dir, 'context'), base);
-  // --network none: the build needs nothing from outside (no registry exists here).
-  for (const t of targets) {
-    await podman(['build', '--quiet', '--network', 'none', '--build-arg', `BASE_IMAGE=${base}`, '--target', t.name, '--tag', image(t.name), join(dir, 'context')], { timeoutMs: 900_000 });
-  }
+  await buildTargets(join(dir, 'context'), base, image('{}'), targets.map((t) => t.name));
   db = await startMariaDb();
   // The schema, exactly as the deploy's migration Job runs it: the web image with the Job's args
   // (`migrate -- bundle exec rails db:migrate`) through the ENTRYPOINT, tini and the runtime.
@@ -206,9 +203,7 @@ describe('a code-only change', () => {
     const ctx = join(dir, 'context');
     writeFileSync(join(ctx, 'app/controllers/fixture_controller.rb'), readFileSync(join(ctx, 'app/controllers/fixture_controller.rb'), 'utf8') + `# code-only change ${run}\n`);
     const before = JSON.parse(await podman(['image', 'inspect', image('rails')]))[0].RootFS.Layers as string[];
-    for (const t of targets) {
-      await podman(['build', '--quiet', '--network', 'none', '--build-arg', `BASE_IMAGE=${base}`, '--target', t.name, '--tag', `${image(t.name)}-changed`, ctx], { timeoutMs: 900_000 });
-    }
+    await buildTargets(ctx, base, `${image('{}')}-changed`, targets.map((t) => t.name));
     const after = JSON.parse(await podman(['image', 'inspect', ...targets.map((t) => `${image(t.name)}-changed`)])).map((i: any) => i.RootFS.Layers as string[]);
     // All five still have one and the same layer list.
     expect(new Set(after.map((l: string[]) => JSON.stringify(l))).size).toBe(1);

@@ -50,3 +50,19 @@ export async function podman(args: string[], opts: { timeoutMs?: number } = {}):
     throw new Error(`podman ${args.slice(0, 2).join(' ')} failed: ${err.message}\n${(err.stderr ?? '').slice(-4000)}`);
   }
 }
+
+/**
+ * Builds every target in one `podman build` (scripts/podman/build-targets.sh) and
+ * tags each `template` with {} replaced by the target's name.
+ */
+export async function buildTargets(context: string, baseImage: string, template: string, targets: string[]): Promise<void> {
+  const script = `${ROOT}/scripts/podman/build-targets.sh`;
+  // --network none: the build needs nothing from outside (no registry exists here).
+  const args = ['--network', 'none', '--build-arg', `BASE_IMAGE=${baseImage}`, '--', context, template, ...targets];
+  try {
+    await execFileAsync(script, args, { env: podmanEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 900_000 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`build-targets.sh failed: ${err.message}\n${(err.stderr ?? '').slice(-4000)}`);
+  }
+}
