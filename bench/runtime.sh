@@ -4,7 +4,7 @@
 # loading the fixture Rails app, tini, and a child piped straight to its reader.
 # Usage: bench/runtime.sh [RESULTS_DIR]
 # Needs: npm run build, a real MariaDB and the Rails packages (make test's deps),
-# hyperfine, tini, ruby-webrick (make bench-runtime-deps).
+# hyperfine, wrk, tini, ruby-webrick (make bench-runtime-deps).
 # Knobs: BENCH_RUNS (5), BENCH_SIGNAL_TRIALS (200), BENCH_LOG_LINES (1000000).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,7 @@
 # MariaDB for the DB checks comes from mk/rails.mk (mariadb-server).
 RUNTIME_TEST_PKGS := tini
 # bench/runtime.sh also needs these; `make bench-runtime-deps` installs them.
-RUNTIME_BENCH_PKGS := tini hyperfine ruby ruby-webrick time mariadb-server
+RUNTIME_BENCH_PKGS := tini hyperfine wrk ruby ruby-webrick time mariadb-server
 
 define runtime_apt_install
 	@missing=$$(for p in $(1); do \
