@@ -176,9 +176,10 @@ describe('output formats and exit codes', () => {
 });
 
 describe('railyard check CONFIG (the model and what it renders)', () => {
-  it.each(['examples/storecove', 'examples/storecove-gateway'])('%s is clean: no errors or warnings, each accepted one silenced with its reason', (example) => {
+  it.each(['examples/storecove', 'examples/storecove-gateway'])('%s has no errors and one warning, the document\'s end-of-life ubuntu:focal; each accepted finding silenced with its reason', (example) => {
     const { code, findings } = json(['check', example]);
-    expect(findings.filter((f) => f.severity !== 'info' && !f.silenced).map((f) => `${f.rule} ${f.object.kind}/${f.object.name}`)).toEqual([]);
+    expect(findings.filter((f) => f.severity !== 'info' && !f.silenced).map((f) => `${f.rule} ${f.object.kind}/${f.object.name}`)).toEqual(['base-image-eol Dockerfile/base']);
+    expect(findings.find((f) => f.rule === 'base-image-eol')!.message).toContain('ubuntu:focal');
     for (const f of findings.filter((f) => f.silenced)) expect(f.silenced!.reason.length, f.rule).toBeGreaterThan(20);
     expect(code).toBe(0);
   });
