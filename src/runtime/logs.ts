@@ -52,13 +52,27 @@ export function normalizeLevel(v: unknown): Level | undefined {
   return undefined;
 }
 
-/** Deep-redacts keys and string values of a parsed JSON value. */
-function redactValue(v: unknown, redactor: Redactor): unknown {
+/**
+ * Deep-redacts the keys and values of a parsed JSON value. Numbers and booleans
+ * are searched in their printed form: a numeric password (`{"pin":12345678}`)
+ * is a secret too. A number whose printed form may differ from the child's text
+ * (past 2^53, or with an exponent: `12345678901234567890` prints as
+ * `12345678901234567000`) sets `doubt.numbers`; the caller then searches the
+ * child's raw text, where such a secret would still be spelled out.
+ */
+function redactValue(v: unknown, redactor: Redactor, doubt?: { numbers: boolean }): unknown {
   if (typeof v === 'string') return redactor.redact(v);
-  if (Array.isArray(v)) return v.map((x) => redactValue(x, redactor));
+  if (typeof v === 'number' || typeof v === 'boolean') {
+    const printed = String(v);
+    const redacted = redactor.redact(printed);
+    if (redacted !== printed) return redacted;
+    if (doubt && typeof v === 'number' && (Math.abs(v) >= 2 ** 53 || printed.includes('e'))) doubt.numbers = true;
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, redactor, doubt));
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[redactor.redact(k)] = redactValue(x, redactor);
+    for (const [k, x] of Object.entries(v)) out[redactor.redact(k)] = redactValue(x, redactor, doubt);
     return out;
   }
   return v;
@@ -113,8 +127,12 @@ export function formatRecord(
   if (source.pid !== undefined) base.pid = source.pid;
 
   const parsed = opts.meta?.part === undefined && source.stream !== 'runtime' ? parseObject(line) : undefined;
-  if (parsed) {
-    const child = redactValue(parsed, redactor) as Record<string, unknown>;
+  const doubt = { numbers: false };
+  let child = parsed && (redactValue(parsed, redactor, doubt) as Record<string, unknown>);
+  // A number that may hide a secret's digits: when the raw text holds a secret,
+  // keep that text (redacted) as the message rather than merge the object.
+  if (child && doubt.numbers && redactor.redact(line) !== line) child = undefined;
+  if (child) {
     const level = normalizeLevel(child.level) ?? normalizeLevel(child.severity);
     for (const [k, v] of Object.entries(child)) {
       if ((OWNED as readonly string[]).includes(k)) {
