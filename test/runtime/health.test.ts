@@ -1,7 +1,7 @@
 // The health server with real children: listening before any child (property
 // 3), /health and /ready semantics, answers within 1 s whatever the database
 // does (property 8), crash loops, racecar's liveness file, bind failures.
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,8 +73,9 @@ describe('health server with real children', () => {
 
   it('503 "process not found" when every slot of a pool is down; crash loop marks the slot unhealthy', async () => {
     const port = await freePort();
-    const crashB = 'if (process.env.QUEUES === "b") { console.error("boom"); process.exit(2) } setInterval(() => {}, 1e9)';
-    const rt = await startRuntime(['worker', '--', NODE, '-e', crashB], baseEnv({ HEALTH_PORT: String(port), DELAYED_JOB_POOLS: '--pool=a:1 --pool=b:1', DATABASE_URL: undefined, DATABASE_HOST: '127.0.0.1', DATABASE_PORT: String(await freePort()), DATABASE_USERNAME: 'x', DATABASE_NAME: 'y', RAILYARD_CRASH_LOOP_RESTARTS: '3' }));
+    const report = join(mkdtempSync(join(tmpdir(), 'railyard-crash-')), 'crashes.jsonl');
+    // crash.cjs exits at once in pool b's slot (QUEUES=b) and idles in pool a's.
+    const rt = await startRuntime(['worker', '--', NODE, program('crash.cjs')], baseEnv({ HEALTH_PORT: String(port), DELAYED_JOB_POOLS: '--pool=a:1 --pool=b:1', CRASH_QUEUES: 'b', EXIT_CODE: '2', REPORT_FILE: report, DATABASE_URL: undefined, DATABASE_HOST: '127.0.0.1', DATABASE_PORT: String(await freePort()), DATABASE_USERNAME: 'x', DATABASE_NAME: 'y', RAILYARD_CRASH_LOOP_RESTARTS: '3' }));
     const first = await until(() => httpGet(port, '/health'), (h) => String(h.body.error).includes('process not found'));
     expect(first.status).toBe(503);
     const loop = await until(() => httpGet(port, '/health'), (h) => String(h.body.error).includes('crash loop'));
@@ -84,6 +85,15 @@ describe('health server with real children', () => {
     const restarts = rt.lines.filter((l) => String(l.message).startsWith('pool b slot 0 exited'));
     const delays = restarts.map((l) => Number(/restarting in (\d+) ms/.exec(String(l.message))![1]));
     expect(delays.slice(0, 4)).toEqual([50, 100, 200, 400].slice(0, Math.min(4, delays.length)));
+    expect(restarts.every((l) => /code 2\b/.test(String(l.message))), JSON.stringify(restarts.map((l) => l.message))).toBe(true);
+    // The crashes themselves, as the child recorded them: one new pid each time,
+    // spaced at least by the announced backoff (the supervisor really waited).
+    const crashes = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; at_ms: number });
+    expect(crashes.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(crashes.map((c) => c.pid)).size).toBe(crashes.length);
+    for (let i = 1; i < Math.min(crashes.length, delays.length + 1); i++) expect(crashes[i]!.at_ms - crashes[i - 1]!.at_ms).toBeGreaterThanOrEqual(delays[i - 1]!);
+    // Pool a's slot was never restarted.
+    expect(rt.lines.some((l) => String(l.message).startsWith('pool a slot 0 exited'))).toBe(false);
     rt.kill('SIGTERM');
     expect((await rt.exited).code).toBe(1);
     assertLogLines(rt.raw);

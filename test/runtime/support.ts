@@ -1,11 +1,9 @@
-// Helpers for the runtime tests: build the real bundle, run it as a child
+// Helpers for the runtime tests: the real bundle (dist/runtime.cjs), run as a child
 // process of the test, read its JSON lines, probe its health server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll } from 'vitest';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -13,16 +11,15 @@ export const PROGRAMS = join(ROOT, 'test/fixtures/programs');
 export const program = (name: string) => join(PROGRAMS, name);
 export const NODE = process.execPath;
 
-let bundle: Promise<string> | undefined;
-/** Builds src/runtime/main.ts exactly as build.mjs does (cjs, node18, minified) into a temp dir. */
+/**
+ * dist/runtime.cjs, the artifact `npm run build` (build.mjs) produces and the
+ * image ships. vitest's globalSetup (test/support/build.ts) runs build.mjs before
+ * any test, so these tests exercise the real build, not a copy built their way.
+ */
 export function runtimeBundle(): Promise<string> {
-  bundle ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'railyard-runtime-'));
-    const outfile = join(dir, 'runtime.cjs');
-    await build({ entryPoints: [join(ROOT, 'src/runtime/main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', minify: true, logLevel: 'warning', legalComments: 'eof' });
-    return outfile;
-  })();
-  return bundle;
+  const file = join(ROOT, 'dist/runtime.cjs');
+  if (!existsSync(file)) return Promise.reject(new Error(`${file} is missing: run \`npm run build\` (vitest's globalSetup does)`));
+  return Promise.resolve(file);
 }
 
 /** The env a worker needs to pass validation, with short timings for tests. */
