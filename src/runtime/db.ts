@@ -6,10 +6,13 @@
 // reused connection retries once on a fresh one, so a server restart or an
 // idle timeout is never reported as the database being down.
 //
-// A probe never waits for the database while a recent result exists: between
-// 1 s and `staleMs` (3 s) old, the last result answers and a new check starts
-// behind it (stale-while-revalidate). Only with no result, or an older one,
-// does a probe wait for the check (and /health bounds that wait).
+// A result older than the cache second is never served: the probe that finds
+// it expired starts the next check and waits for it (concurrent probes share
+// that one check, and /health bounds the wait), so /health reports the
+// database as it was at most about a second ago. Serving the last result while
+// re-checking behind it was tried: it kept the check out of every probe's path
+// but let an outage read healthy for up to 3 s more, and the /health p99 it was
+// meant to lower turned out to come from the load generator (PERFORMANCE.md).
 import type { DbTarget } from './config.js';
 
 export interface DbResult {
@@ -24,7 +27,6 @@ export interface DbCheckOptions {
   connectTimeoutMs?: number;
   queryTimeoutMs?: number;
   cacheMs?: number;
-  staleMs?: number;
 }
 
 /** A cached, de-duplicated DB check: concurrent callers share one connection attempt. */
@@ -32,7 +34,6 @@ export function createDbCheck(target: DbTarget, scrub: (s: string) => string, op
   const connectTimeout = opts.connectTimeoutMs ?? 2000;
   const queryTimeout = opts.queryTimeoutMs ?? 2000;
   const cacheMs = opts.cacheMs ?? 1000;
-  const staleMs = opts.staleMs ?? 3000;
   let last: DbResult | undefined;
   let inFlight: Promise<DbResult> | undefined;
 
@@ -100,17 +101,14 @@ export function createDbCheck(target: DbTarget, scrub: (s: string) => string, op
   };
 
   return {
-    /** The cached result when fresh; a stale one while a new check runs; else the new check. */
+    /** The cached result while under `cacheMs` old; else the running check, started if none is. */
     check(now = Date.now()): Promise<DbResult> {
       if (last && now - last.at < cacheMs) return Promise.resolve(last);
-      if (!inFlight) {
-        inFlight = run().then((r) => {
-          last = r;
-          inFlight = undefined;
-          return r;
-        });
-      }
-      if (last && now - last.at < staleMs) return Promise.resolve(last);
+      inFlight ??= run().then((r) => {
+        last = r;
+        inFlight = undefined;
+        return r;
+      });
       return inFlight;
     },
     /** The last finished result, if any. */
