@@ -138,21 +138,21 @@ async function main() {
   say(`start-up: runtime x${runs * 4}`);
   const rtStart: { accept: number; ok: number; rssKiB: number; anonKiB: number }[] = [];
   for (let i = 0; i < runs * 4; i++) { const port = await freePort(); rtStart.push(await startupTimes(NODE, [RUNTIME, 'worker-primary'], rtEnv(port), port)); }
-  const floorJson = join(mkdtempSync(join(tmpdir(), 'railyard-bench-')), 'floor.json');
-  // The same minimal env the runtime runs with above: this machine sets NODE_EXTRA_CA_CERTS,
-  // which costs every Node start about 30 ms of reading certificates.
-  const nodeBare = spawnSync('hyperfine', ['-N', '--runs', '20', '--warmup', '2', '--export-json', floorJson, '--style', 'none', `${NODE} -e 0`], { stdio: 'ignore', env: { PATH: process.env.PATH } });
-  const nodeFloor = nodeBare.status === 0 ? JSON.parse(readFileSync(floorJson, 'utf8')).results[0].median * 1000 : NaN;
+  // One hyperfine run for the Node floor and the bad-env exit (missing env: exit 1 with its
+  // JSON error line; -i because that exit is the point). Both with the minimal env the runtime
+  // runs with above: this machine sets NODE_EXTRA_CA_CERTS, which costs every Node start about
+  // 30 ms of reading certificates.
+  const exitJson = join(mkdtempSync(join(tmpdir(), 'railyard-bench-')), 'exit.json');
+  const exits = spawnSync('hyperfine', ['-N', '-i', '--runs', '30', '--warmup', '3', '--export-json', exitJson, '--style', 'none', `${NODE} -e 0`, `${NODE} ${RUNTIME} worker`], { stdio: 'ignore', env: { PATH: process.env.PATH } });
+  const exitMs = exits.status === 0 ? (JSON.parse(readFileSync(exitJson, 'utf8')).results as { median: number }[]).map((r) => r.median * 1000) : [];
+  const nodeFloor = exitMs[0] ?? NaN;
+  const badMs = exitMs[1] ?? NaN;
 
   const aOk = median(anchorStart.map((s) => s.ok)); const rOk = median(rtStart.map((s) => s.ok));
   const aAcc = median(anchorStart.map((s) => s.accept)); const rAcc = median(rtStart.map((s) => s.accept));
   row('exec → health port accepting', `${f1(rAcc)} ms`, `${f1(aAcc)} ms`, `${f2(rAcc / aAcc)}`, '≤ 150 ms');
   row('exec → first 200 on /health (DB checked)', `${f1(rOk)} ms`, `${f1(aOk)} ms (range ${f1(Math.min(...anchorStart.map((s) => s.ok)))}–${f1(Math.max(...anchorStart.map((s) => s.ok)))})`, `${f2(rOk / aOk)}`, '—');
   row('`node -e 0` on this machine (floor of any Node process)', `${f1(nodeFloor)} ms`, '', '', '');
-  // Bad env: exec → exit 1 with its JSON error line, wall time, Node's start-up included.
-  const badJson = join(mkdtempSync(join(tmpdir(), 'railyard-bench-')), 'bad-env.json');
-  const bad = spawnSync('hyperfine', ['-N', '-i', '--runs', '30', '--warmup', '3', '--export-json', badJson, '--style', 'none', `${NODE} ${RUNTIME} worker`], { stdio: 'ignore', env: { PATH: process.env.PATH } });
-  const badMs = bad.status === 0 ? JSON.parse(readFileSync(badJson, 'utf8')).results[0].median * 1000 : NaN;
   row('missing env → exit 1 with one JSON error line (exec to exit, wall)', `${f1(badMs)} ms`, `${f1(nodeFloor)} ms (\`node -e 0\`)`, `+${f1(badMs - nodeFloor)} ms`, '≤ 100 ms');
 
   say(`RSS with 44 pool slots x${runs}`);
