@@ -40,15 +40,20 @@ export function podmanSync(args: string[], opts: { input?: string } = {}) {
   return spawnSync('podman', args, { env: podmanEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
 }
 
-/** Runs podman; rejects with its stderr when it fails. */
-export async function podman(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+/** Runs a program with the project-local podman env; rejects with its stderr when it fails. */
+async function execWithPodmanEnv(file: string, args: string[], what: string, timeoutMs: number): Promise<string> {
   try {
-    const { stdout } = await execFileAsync('podman', args, { env: podmanEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 600_000 });
+    const { stdout } = await execFileAsync(file, args, { env: podmanEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
     return stdout;
   } catch (e) {
-    const err = e as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`podman ${args.slice(0, 2).join(' ')} failed: ${err.message}\n${(err.stderr ?? '').slice(-4000)}`);
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`${what} failed: ${err.message}\n${(err.stderr ?? '').slice(-4000)}`);
   }
+}
+
+/** Runs podman; rejects with its stderr when it fails. */
+export function podman(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+  return execWithPodmanEnv('podman', args, `podman ${args.slice(0, 2).join(' ')}`, opts.timeoutMs ?? 600_000);
 }
 
 /**
@@ -56,13 +61,7 @@ export async function podman(args: string[], opts: { timeoutMs?: number } = {}):
  * tags each `template` with {} replaced by the target's name.
  */
 export async function buildTargets(context: string, baseImage: string, template: string, targets: string[]): Promise<void> {
-  const script = `${ROOT}/scripts/podman/build-targets.sh`;
   // --network none: the build needs nothing from outside (no registry exists here).
   const args = ['--network', 'none', '--build-arg', `BASE_IMAGE=${baseImage}`, '--', context, template, ...targets];
-  try {
-    await execFileAsync(script, args, { env: podmanEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 900_000 });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`build-targets.sh failed: ${err.message}\n${(err.stderr ?? '').slice(-4000)}`);
-  }
+  await execWithPodmanEnv(`${ROOT}/scripts/podman/build-targets.sh`, args, 'build-targets.sh', 900_000);
 }
