@@ -40,7 +40,8 @@ fi
 #   [6/9] STEP 1/4: FROM <id> AS worker
 #   [6/9] STEP 4/4: CMD ["worker"]
 #   --> Using cache <64 hex>      or      --> <12 hex>
-ids=$(awk '
+declare -A stage_id=()
+while read -r name id; do stage_id[$name]=$id; done < <(awk '
   match($0, /^\[[0-9]+\/[0-9]+\] /) {
     stage = substr($0, 2, index($0, "/") - 2)
     if ($0 ~ /STEP 1\/[0-9]+: FROM / && toupper($(NF - 1)) == "AS") name[stage] = $NF
@@ -52,7 +53,7 @@ ids=$(awk '
 ' "$log")
 
 for target in "$@"; do
-  id=$(awk -v t="$target" '$1 == t { print $2 }' <<<"$ids")
+  id=${stage_id[$target]:-}
   if [ -z "$id" ]; then
     cat "$log" >&2
     echo "build-targets.sh: no stage named $target in the build's output" >&2
