@@ -87,7 +87,7 @@ describe('port names (IANA service names)', () => {
 });
 
 describe('quantities', () => {
-  const suffixes = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 } as const;
+  const suffixes = { '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6 } as const;
   it('accepts a number with any known suffix, and values it', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100000 }), fc.constantFrom(...(Object.keys(suffixes) as (keyof typeof suffixes)[])), (n, s) => {
@@ -97,6 +97,17 @@ describe('quantities', () => {
       RUNS,
     );
     for (const ok of ['500m', '0.5', '1.5Gi', '1e3', '2E-3', '+1', 3, '.5']) expect(validateQuantity(ok), String(ok)).toBeUndefined();
+  });
+  it('values a negative amount as negative, whatever its suffix (E and Ei are suffixes, not exponents)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100000 }), fc.constantFrom(...(Object.keys(suffixes) as (keyof typeof suffixes)[])), (n, s) => {
+        const v = parseQuantity(`-${n}${s}`)!;
+        return v < 0 && Math.abs(v + n * suffixes[s]) <= 1e-9 * n * suffixes[s];
+      }),
+      RUNS,
+    );
+    expect(parseQuantity('1E3')).toBe(1000);
+    expect(parseQuantity('1E')).toBe(1e18);
   });
   it('refuses unit spellings the API server does not know', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 9999 }), fc.constantFrom('MB', 'GB', 'Kib', 'mi', 'gi', ' Mi', 'Mi ', 'b', 'cores'), (n, s) => validateQuantity(`${n}${s}`) !== undefined), RUNS);

@@ -86,7 +86,8 @@ export function parseQuantity(q: unknown): number | undefined {
   const m = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$/.exec(q)!;
   const n = Number(m[1]);
   const suffix = m[2]!;
-  if (/^[eE]/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
+  // An exponent has digits after its e/E; a bare E is exa, and Ei exbi.
+  if (/^[eE][+-]?[0-9]+$/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
   return n * SUFFIX_FACTOR[suffix]!;
 }
 
