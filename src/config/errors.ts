@@ -38,6 +38,11 @@ export function problemsFromZod(error: z.ZodError): ConfigProblem[] {
         visit(best, path);
         continue;
       }
+      if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+        // A record key that failed its own schema: say why (e.g. "must be a label key"), not only "Invalid key".
+        visit(issue.issues, path);
+        continue;
+      }
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'unknown field (is it misspelled?)' });
         continue;

@@ -275,6 +275,31 @@ export const GatewayRouting = z
 export const Routing = z.discriminatedUnion('kind', [IngressRouting, GatewayRouting]);
 export type Routing = z.infer<typeof Routing>;
 
+// ---------------------------------------------------------------- scheduling
+
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a label key such as node-pool or example.com/pool');
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'must be a label value (63 characters at most: letters, digits, "-", "_", ".")');
+export const Toleration = z
+  .object({
+    key: labelKey.optional(),
+    operator: z.enum(['Exists', 'Equal']).default('Equal'),
+    value: labelValue.optional(),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+    tolerationSeconds: z.number().int().optional(),
+  })
+  .strict()
+  .refine((t) => t.operator !== 'Exists' || t.value === undefined, { message: 'a toleration with operator Exists takes no value', path: ['value'] })
+  .refine((t) => t.key !== undefined || t.operator === 'Exists', { message: 'a toleration without a key must use operator Exists', path: ['operator'] });
+export type Toleration = z.infer<typeof Toleration>;
+/** Which nodes pods may run on: a node pool on a managed cluster (OVH's `nodepool` label), tainted nodes. */
+export const Scheduling = z
+  .object({
+    nodeSelector: z.record(labelKey, labelValue).default({}),
+    tolerations: z.array(Toleration).default([]),
+  })
+  .strict();
+export type Scheduling = z.infer<typeof Scheduling>;
+
 // ---------------------------------------------------------------- logging
 
 export const FluentBit = z
@@ -295,6 +320,8 @@ export const FluentBit = z
     /** Filesystem buffer cap; an output outage beyond this drops the oldest chunks. */
     storageLimit: quantity.default('512M'),
     resources: Resources.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
+    /** A log shipper belongs on every node, tainted ones included; narrow it here. */
+    scheduling: Scheduling.default({ nodeSelector: {}, tolerations: [{ operator: 'Exists' }] }),
   })
   .strict();
 
@@ -315,6 +342,12 @@ const AppShape = z
         pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
         /** The Dockerfile's base image (the document uses ubuntu:focal). */
         base: z.string().default('ubuntu:focal'),
+        /**
+         * JavaScript dependencies: `yarn` installs package.json + yarn.lock in a
+         * node-deps stage; `none` is an app without JavaScript (no stage, no yarn.lock).
+         * Node.js itself is in the base image either way: railyard's runtime needs it.
+         */
+        node: z.enum(['yarn', 'none']).default('yarn'),
       })
       .strict(),
     /** Literal env for every app container (never secret values). */
@@ -341,6 +374,8 @@ const AppShape = z
       .strict()
       .default({ defaults: CronDefaults.parse({}), tasks: [] }),
     secrets: z.array(Secret).default([]),
+    /** Node selector and tolerations of every app pod (web, workers, consumers, CronJobs, the migration Job). */
+    scheduling: Scheduling.default({ nodeSelector: {}, tolerations: [] }),
     routing: Routing.optional(),
     logging: z.object({ fluentBit: FluentBit.optional() }).strict().default({}),
     migrate: z

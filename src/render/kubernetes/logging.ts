@@ -9,7 +9,7 @@ import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { createHash } from 'node:crypto';
-import { IGNORE_ANNOTATION, objectLabels } from './pod.js';
+import { IGNORE_ANNOTATION, objectLabels, schedulingFields } from './pod.js';
 
 type FluentBitConfig = z.output<typeof FluentBit>;
 
@@ -135,7 +135,7 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
           automountServiceAccountToken: true,
           // Log files under /var/log/pods are root's, mode 0640: reading them takes uid 0.
           securityContext: { runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: 'RuntimeDefault' } },
-          tolerations: [{ operator: 'Exists' }],
+          ...schedulingFields(fb.scheduling),
           terminationGracePeriodSeconds: 30,
           containers: [
             {

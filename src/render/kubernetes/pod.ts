@@ -1,5 +1,5 @@
 // The pieces every app pod shares: labels, security context, env, secrets, volumes.
-import type { App, HttpProbe, Resources, SecretUser } from '../../config/schema.js';
+import type { App, HttpProbe, Resources, Scheduling, SecretUser } from '../../config/schema.js';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
@@ -152,6 +152,14 @@ export function appContainer(app: App, spec: AppContainerSpec): IContainer {
   };
 }
 
+/** nodeSelector and tolerations, each only when set, so an unscheduled model renders as before. */
+export function schedulingFields(s: Scheduling): Pick<IPodSpec, 'nodeSelector' | 'tolerations'> {
+  return {
+    ...(Object.keys(s.nodeSelector).length ? { nodeSelector: { ...s.nodeSelector } } : {}),
+    ...(s.tolerations.length ? { tolerations: s.tolerations.map((t) => ({ ...t })) } : {}),
+  };
+}
+
 export function appPodSpec(app: App, container: IContainer, opts: { terminationGracePeriodSeconds: number; restartPolicy?: 'Always' | 'OnFailure' | 'Never' }): IPodSpec {
   return {
     // App pods never call the Kubernetes API.
@@ -159,6 +167,7 @@ export function appPodSpec(app: App, container: IContainer, opts: { terminationG
     enableServiceLinks: false,
     ...(opts.restartPolicy ? { restartPolicy: opts.restartPolicy } : {}),
     terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds,
+    ...schedulingFields(app.scheduling),
     securityContext: podSecurityContext(),
     containers: [container],
     volumes: [
