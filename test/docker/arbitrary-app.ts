@@ -1,6 +1,6 @@
 // fast-check generator of valid app models that vary what the Dockerfile and
 // the workflow are rendered from: target names, ports, how many workers share a
-// target, how many consumers there are, and the base image.
+// target, how many consumers there are, the base image and whether the app has JavaScript.
 import fc from 'fast-check';
 import { validateApp, type App } from '../../src/config/index.js';
 
@@ -13,6 +13,7 @@ export const arbitraryApp: fc.Arbitrary<App> = fc
     webTarget: label,
     webPort: port,
     base: fc.constantFrom('ubuntu:focal', 'debian:bookworm-slim', 'localhost/base:1', 'registry.example.com/team/ruby:3.3-node20'),
+    node: fc.constantFrom('yarn' as const, 'none' as const),
     workers: fc.array(fc.record({ target: fc.constantFrom('worker', 'jobs'), healthPort: port, count: fc.integer({ min: 1, max: 4 }) }), { maxLength: 3 }),
     consumers: fc.uniqueArray(fc.record({ name: label, healthPort: port, klass: fc.stringMatching(/^[A-Z][a-z]{1,5}(::[A-Z][a-z]{1,5}){0,2}$/) }), { maxLength: 4, selector: (c) => c.name }),
     rollbar: fc.boolean(),
@@ -28,7 +29,7 @@ export const arbitraryApp: fc.Arbitrary<App> = fc
     validateApp({
       name: m.name,
       namespace: m.name,
-      image: { registry: 'registry.example.com', repository: `team/${m.name}`, base: m.base },
+      image: { registry: 'registry.example.com', repository: `team/${m.name}`, base: m.base, node: m.node },
       web: { target: m.webTarget, port: m.webPort },
       workers: Object.fromEntries(m.workers.map((w, i) => [`w${i}`, { name: `worker-${i}`, target: w.target, healthPort: w.healthPort, pools: `--pool=q${i}:${w.count}` }])),
       consumers: Object.fromEntries(

@@ -102,6 +102,27 @@ describe('renderDocker on any model', () => {
   });
 });
 
+describe('renderDocker for an app without JavaScript (image.node: none)', () => {
+  it('has no node-deps stage and copies no package.json, yarn.lock or node_modules', () => {
+    const app = { ...storecove, image: { ...storecove.image, node: 'none' as const } };
+    const df = file(app, 'Dockerfile');
+    expect(df).not.toMatch(/node-deps|yarn|package\.json|node_modules/);
+    expect(dockerfileProblems(df, expectedTargets(app))).toEqual([]);
+    // Everything else is the yarn Dockerfile, less those lines.
+    const withYarn = file(storecove, 'Dockerfile').split('\n');
+    const without = df.split('\n');
+    expect(without.filter((l) => !withYarn.includes(l))).toEqual(['# base -> ruby-deps -> app-base -> one small stage per process target (no JavaScript dependencies).', '# The code, the gems, the runtime and the compiled assets. Code and']);
+    // The runtime still needs Node.js in the base image.
+    expect(df).toContain('the base image needs Node.js >= 18');
+  });
+
+  it('is yarn unless the model says none', () => {
+    expect(storecove.image.node).toBe('yarn');
+    expect(validateApp({ name: 'a', namespace: 'a', image: { registry: 'r', repository: 'a' }, web: {} }).image.node).toBe('yarn');
+    expect(() => validateApp({ name: 'a', namespace: 'a', image: { registry: 'r', repository: 'a', node: 'npm' }, web: {} })).toThrow(/image\.node/);
+  });
+});
+
 describe('dockerfileProblems catches what it is for', () => {
   const good = 'ARG BASE=debian:12\nFROM ${BASE} AS base\nFROM base AS t\nENV PROCESS_TARGET=x\nEXPOSE 1\nENTRYPOINT ["a"]\nCMD ["b"]\n';
   const t: ExpectedTarget = { name: 't', entrypoint: ['a'], cmd: ['b'], ports: [1], env: { PROCESS_TARGET: 'x' } };

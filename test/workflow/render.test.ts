@@ -46,6 +46,19 @@ describe('renderWorkflow on the Storecove example', () => {
   });
 });
 
+describe('renderWorkflow for an app without package.json (image.node: none)', () => {
+  it('installs the exact railyard version that rendered it, with npm, and runs that', () => {
+    const app = { ...storecove, image: { ...storecove.image, node: 'none' as const } };
+    const text = render(app);
+    const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
+    const deploy = jobs(text).deploy!.steps;
+    expect(deploy.map((s) => s.name ?? s.uses)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4', `Install railyard ${version}`, 'Write the kubeconfig', 'Deploy']);
+    expect(deploy[2]!.run).toBe(`npm install --global --no-audit --no-fund railyard@${version}\nrailyard --version\n`);
+    expect(deploy[4]!.run).toBe(`railyard deploy 'railyard.config.ts' --image-tag "$IMAGE_TAG" --timeout 900\n`);
+    expect(text).not.toMatch(/yarn|npx/);
+  });
+});
+
 describe('renderWorkflow on any model', () => {
   it('builds every image target with a per-commit tag and a cache scope of its own', () => {
     fc.assert(

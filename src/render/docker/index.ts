@@ -50,11 +50,15 @@ const json = (words: string[]): string => `[${words.map((w) => JSON.stringify(w)
 const envValue = (v: string): string => (/^[A-Za-z0-9_.:\/@%+=,-]+$/.test(v) ? v : JSON.stringify(v));
 
 function renderDockerfile(app: App, targets: ImageTarget[]): string {
+  // An app without JavaScript (image.node: none) has no package.json or yarn.lock to install from.
+  const yarn = app.image.node === 'yarn';
   const lines: string[] = [
     '# syntax=docker/dockerfile:1',
     `# Rendered by railyard from the app model (${app.name}); change the model, not this file.`,
     '#',
-    '# base -> ruby-deps, node-deps -> app-base -> one small stage per process target.',
+    yarn
+      ? '# base -> ruby-deps, node-deps -> app-base -> one small stage per process target.'
+      : '# base -> ruby-deps -> app-base -> one small stage per process target (no JavaScript dependencies).',
     '# A code change rebuilds app-base only; the targets add no files, so they share every layer.',
     '',
     '# The Ruby/Node stack. It must provide ruby, bundler and Node.js >= 18 on PATH',
@@ -90,18 +94,22 @@ function renderDockerfile(app: App, targets: ImageTarget[]): string {
     'COPY Gemfile Gemfile.lock ./',
     `RUN bundle install && rm -rf ${GEM_HOME}/cache`,
     '',
-    '# ---------------------------------------------------------------- node-deps',
-    '# Rebuilt only when package.json or yarn.lock change.',
-    'FROM base AS node-deps',
-    'COPY package.json yarn.lock ./',
-    'RUN yarn install --frozen-lockfile --non-interactive && yarn cache clean && mkdir -p node_modules',
-    '',
+    ...(yarn
+      ? [
+          '# ---------------------------------------------------------------- node-deps',
+          '# Rebuilt only when package.json or yarn.lock change.',
+          'FROM base AS node-deps',
+          'COPY package.json yarn.lock ./',
+          'RUN yarn install --frozen-lockfile --non-interactive && yarn cache clean && mkdir -p node_modules',
+          '',
+        ]
+      : []),
     '# ---------------------------------------------------------------- app-base',
-    '# The code, the gems, node_modules, the runtime and the compiled assets. Code and',
+    yarn ? '# The code, the gems, node_modules, the runtime and the compiled assets. Code and' : '# The code, the gems, the runtime and the compiled assets. Code and',
     '# gems stay root-owned: the app user may write only to log, tmp and storage.',
     'FROM base AS app-base',
     `COPY --from=ruby-deps ${GEM_HOME} ${GEM_HOME}`,
-    'COPY --from=node-deps /app/node_modules ./node_modules',
+    ...(yarn ? ['COPY --from=node-deps /app/node_modules ./node_modules'] : []),
     `COPY ${RUNTIME_BUNDLE_PATH} ${RUNTIME_IMAGE_PATH}`,
     'COPY . .',
     '# The dummy secret key base exists for this RUN only (see the renderer for why).',

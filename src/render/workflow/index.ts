@@ -44,7 +44,9 @@ const HEADER = (app: App) =>
   '# Secrets: ' +
   [WORKFLOW_SECRETS.registryUsername, WORKFLOW_SECRETS.registryPassword, WORKFLOW_SECRETS.kubeconfig, ...(app.rollbar ? [app.rollbar.tokenSecret] : [])].join(', ') +
   '.\n' +
-  `# The deploy job runs the railyard the app's lockfile pins: yarn add --dev railyard@^${pkg.version}\n`;
+  (app.image.node === 'yarn'
+    ? `# The deploy job runs the railyard the app's lockfile pins: yarn add --dev railyard@^${pkg.version}\n`
+    : `# The app has no package.json (image.node: none): the deploy job runs railyard ${pkg.version}, the version that rendered this file.\n`);
 
 /** Single-quoted for bash: the value reaches the script as one word, unexpanded. */
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -106,12 +108,18 @@ function workflow(app: App, opts: WorkflowOptions) {
         steps: [
           { uses: 'actions/checkout@v4' },
           { uses: 'actions/setup-node@v4', with: { 'node-version': 20 } },
-          {
-            name: 'Install railyard as the app pins it',
-            // railyard is a devDependency of the app, so CI runs the version its
-            // lockfile pins, never whatever an unpinned `npx` would fetch.
-            run: 'yarn install --frozen-lockfile --non-interactive --ignore-scripts\nyarn --silent railyard --version\n',
-          },
+          app.image.node === 'yarn'
+            ? {
+                name: 'Install railyard as the app pins it',
+                // railyard is a devDependency of the app, so CI runs the version its
+                // lockfile pins, never whatever an unpinned `npx` would fetch.
+                run: 'yarn install --frozen-lockfile --non-interactive --ignore-scripts\nyarn --silent railyard --version\n',
+              }
+            : {
+                // No package.json to pin it in: the exact version that rendered this file.
+                name: `Install railyard ${pkg.version}`,
+                run: `npm install --global --no-audit --no-fund railyard@${pkg.version}\nrailyard --version\n`,
+              },
           {
             name: 'Write the kubeconfig',
             env: { KUBECONFIG_DATA: `\${{ secrets.${WORKFLOW_SECRETS.kubeconfig} }}` },
@@ -130,7 +138,7 @@ function workflow(app: App, opts: WorkflowOptions) {
             // rollback on failure, release record and the Rollbar notices
             // (the token reaches railyard by env, never argv).
             ...(app.rollbar ? { env: { [app.rollbar.tokenSecret]: `\${{ secrets.${app.rollbar.tokenSecret} }}` } } : {}),
-            run: `yarn --silent railyard deploy ${shQuote(opts.configPath)} --image-tag "$IMAGE_TAG" --timeout ${rolloutTimeout(app)}\n`,
+            run: `${app.image.node === 'yarn' ? 'yarn --silent railyard' : 'railyard'} deploy ${shQuote(opts.configPath)} --image-tag "$IMAGE_TAG" --timeout ${rolloutTimeout(app)}\n`,
           },
         ],
       },
