@@ -2,7 +2,7 @@
 // sums the design document never did.
 import { podTemplateOf } from '../objects.js';
 import { hpaFor } from './reliability.js';
-import { roleOf } from '../roles.js';
+import { inferredNote, roleOf, type Role } from '../roles.js';
 import { parseQuantity } from './apiserver.js';
 import type { CheckContext, K8sObject, RawFinding, Rule } from '../types.js';
 
@@ -30,7 +30,7 @@ export const workerMemory: Rule = {
       if (role.processes === undefined || limit === undefined) continue;
       const need = role.processes * rss * MiB;
       if (need > limit) {
-        out.push({ object: o, path: `${c.path}.resources.limits.memory`, message: `${role.processes} Rails processes × ${rss} MiB (assumed RSS per process; --process-rss-mib) = ${Math.round(need / MiB)} MiB, above the ${String(c.container.resources.limits.memory)} limit (${Math.round(limit / role.processes / MiB)} MiB per process)` });
+        out.push({ object: o, path: `${c.path}.resources.limits.memory`, message: `${role.processes} Rails processes × ${rss} MiB (assumed RSS per process; --process-rss-mib) = ${Math.round(need / MiB)} MiB, above the ${String(c.container.resources.limits.memory)} limit (${Math.round(limit / role.processes / MiB)} MiB per process)${inferredNote(role)}` });
       }
     }
     return out;
@@ -50,6 +50,7 @@ export interface ConnectionShare {
   object: K8sObject;
   connections: number;
   formula: string;
+  role: Role;
 }
 
 /**
@@ -66,18 +67,18 @@ export function connectionShares(ctx: CheckContext): ConnectionShare[] {
     const name = String(o.metadata?.name);
     if (role.kind === 'web') {
       const r = maxReplicas(o, ctx);
-      out.push({ object: o, connections: r * role.threads, formula: `${name}: ${r} × ${role.threads} threads` });
+      out.push({ object: o, connections: r * role.threads, formula: `${name}: ${r} × ${role.threads} threads`, role });
     } else if (role.kind === 'worker' && role.processes !== undefined) {
       const r = maxReplicas(o, ctx);
-      out.push({ object: o, connections: r * (role.processes + 1), formula: `${name}: ${r} × (${role.processes} processes + 1 health check)` });
+      out.push({ object: o, connections: r * (role.processes + 1), formula: `${name}: ${r} × (${role.processes} processes + 1 health check)`, role });
     } else if (role.kind === 'consumer') {
       const r = maxReplicas(o, ctx);
-      out.push({ object: o, connections: r, formula: `${name}: ${r} × 1` });
+      out.push({ object: o, connections: r, formula: `${name}: ${r} × 1`, role });
     } else if (role.kind === 'cron') {
       const policy = o.spec?.concurrencyPolicy ?? 'Allow';
       // Allow has no bound; count the two overlapping runs a slow job typically causes.
       const runs = policy === 'Allow' ? 2 : 1;
-      out.push({ object: o, connections: runs, formula: `${name}: ${runs}` });
+      out.push({ object: o, connections: runs, formula: `${name}: ${runs}`, role });
     }
   }
   return out;
@@ -98,8 +99,22 @@ export const dbConnections: Rule = {
     const largest = [...shares].sort((a, b) => b.connections - a.connections)[0]!;
     const crons = shares.filter((s) => s.object.kind === 'CronJob');
     const parts = [...shares.filter((s) => s.object.kind !== 'CronJob').map((s) => `${s.formula} = ${s.connections}`), ...(crons.length ? [`${crons.length} CronJobs = ${crons.reduce((n, s) => n + s.connections, 0)}`] : [])];
-    return [{ object: largest.object, path: 'metadata.name', message: `at peak the app opens ${total} database connections, above max_connections ${max}: ${parts.join('; ')}` }];
+    return [{ object: largest.object, path: 'metadata.name', message: `at peak the app opens ${total} database connections, above max_connections ${max}: ${parts.join('; ')}${inferredRoles(shares)}` }];
   },
 };
+
+/** `. Roles inferred without a config: consumer for a, b (its racecar command); …`, or nothing when the model gave every role. */
+function inferredRoles(shares: ConnectionShare[]): string {
+  const groups = new Map<string, { kind: string; from: string; names: string[] }>();
+  for (const s of shares) {
+    if (!('inferred' in s.role) || !s.role.inferred) continue;
+    const key = JSON.stringify([s.role.kind, s.role.inferred.from]);
+    const g = groups.get(key) ?? { kind: s.role.kind, from: s.role.inferred.from, names: [] };
+    g.names.push(String(s.object.metadata?.name));
+    groups.set(key, g);
+  }
+  if (groups.size === 0) return '';
+  return `. Roles inferred without a config: ${[...groups.values()].map((g) => `${g.kind} for ${g.names.join(', ')} (${g.from})`).join('; ')}`;
+}
 
 export const budgetRules: Rule[] = [workerMemory, dbConnections];

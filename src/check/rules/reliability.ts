@@ -1,6 +1,6 @@
 // Reliability: what keeps the app up through deploys, node drains and slow jobs.
 import { containersOf, namespaceOf, objectsOfKind, podTemplateOf, podTemplates, podsSelectedBy } from '../objects.js';
-import { roleOf, runsRails } from '../roles.js';
+import { inferredNote, roleOf, runsRails } from '../roles.js';
 import type { CheckContext, K8sObject, RawFinding, Rule } from '../types.js';
 
 const RESOURCE_FIELDS = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
@@ -130,10 +130,10 @@ export const gracePeriod: Rule = {
       const grace = Number(t.spec.terminationGracePeriodSeconds ?? 30);
       const path = `${t.path}.terminationGracePeriodSeconds`;
       if (role.kind === 'worker' && role.jobTimeoutSeconds !== undefined && grace < role.jobTimeoutSeconds + 10) {
-        out.push({ object: o, path, message: `${grace} s is below DELAYED_JOB_TIMEOUT (${role.jobTimeoutSeconds} s) + 10 s` });
+        out.push({ object: o, path, message: `${grace} s is below DELAYED_JOB_TIMEOUT (${role.jobTimeoutSeconds} s) + 10 s${inferredNote(role)}` });
       }
       if (role.kind === 'consumer' && grace <= role.offsetCommitIntervalSeconds) {
-        out.push({ object: o, path, message: `${grace} s does not exceed the offset-commit interval (${role.offsetCommitIntervalSeconds} s)` });
+        out.push({ object: o, path, message: `${grace} s does not exceed the offset-commit interval (${role.offsetCommitIntervalSeconds} s)${inferredNote(role)}` });
       }
     }
     return out;
@@ -159,7 +159,7 @@ export const consumerSurge: Rule = {
     ctx.objects
       .filter((o) => o.kind === 'Deployment' && roleOf(o, ctx).kind === 'consumer')
       .filter((o) => (o.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate' && surgeCount(o.spec?.strategy?.rollingUpdate?.maxSurge, Math.max(1, Number(o.spec?.replicas ?? 1))) > 0)
-      .map((o) => ({ object: o, path: 'spec.strategy.rollingUpdate.maxSurge', message: `consumer rolls with maxSurge ${String(o.spec?.strategy?.rollingUpdate?.maxSurge ?? '25% (default)')}` })),
+      .map((o) => ({ object: o, path: 'spec.strategy.rollingUpdate.maxSurge', message: `consumer rolls with maxSurge ${String(o.spec?.strategy?.rollingUpdate?.maxSurge ?? '25% (default)')}${inferredNote(roleOf(o, ctx))}` })),
 };
 
 export const hpaReplicas: Rule = {
