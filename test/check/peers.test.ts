@@ -102,9 +102,19 @@ function kubeScore(files: string[]): { findings: ScoreFinding[]; unparsed: strin
   return { findings, unparsed };
 }
 
-function kubeconform(paths: string[]): { filename: string; kind: string; name: string; status: string; msg: string }[] {
-  const r = run(tool('kubeconform'), ['-strict', '-output', 'json', '-kubernetes-version', KUBE_VERSION, '-schema-location', SCHEMA_LOCATION, ...paths]);
-  return (JSON.parse(r.stdout) as { resources: { filename: string; kind: string; name: string; status: string; msg: string }[] }).resources ?? [];
+interface Conformance {
+  /** Every resource kubeconform read (-verbose lists the valid ones too). */
+  resources: { filename: string; kind: string; name: string; status: string; msg: string }[];
+  summary: { valid: number; invalid: number; errors: number; skipped: number };
+}
+
+/** kubeconform -strict on the paths; its summary counts what it validated, so a run that read nothing cannot pass. */
+function kubeconform(paths: string[]): Conformance {
+  const r = run(tool('kubeconform'), ['-strict', '-summary', '-verbose', '-output', 'json', '-kubernetes-version', KUBE_VERSION, '-schema-location', SCHEMA_LOCATION, ...paths]);
+  const out = JSON.parse(r.stdout) as Partial<Conformance>;
+  if (!out.summary) throw new Error(`kubeconform printed no summary: ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 500)}`);
+  // -verbose also lists empty documents (a file that opens with a comment and `---`), with no kind and no status.
+  return { resources: (out.resources ?? []).filter((x) => x.kind !== '' || x.status !== ''), summary: out.summary };
 }
 
 async function yamlFiles(dir: string): Promise<string[]> {
@@ -168,7 +178,11 @@ describe('peers on the broken corpus', () => {
   });
 
   it('every object kubeconform -strict rejects has a railyard schema finding', () => {
-    const rejected = kubeconform([BROKEN]).filter((r) => r.status !== 'statusValid');
+    const { resources, summary } = kubeconform([BROKEN]);
+    // It validated every object railyard read, not none.
+    expect(summary).toEqual({ valid: objects.length - 1, invalid: 1, errors: 0, skipped: 0 });
+    expect(resources).toHaveLength(objects.length);
+    const rejected = resources.filter((r) => r.status !== 'statusValid');
     expect(rejected.map((r) => `${r.kind}/${r.name}`)).toEqual(['Deployment/shop-typos']);
     for (const r of rejected) {
       const mine = railyard.filter((f) => f.object.kind === r.kind && f.object.name === r.name && ['schema-invalid', 'unknown-field'].includes(f.rule));
@@ -180,8 +194,12 @@ describe('peers on the broken corpus', () => {
 
 describe('peers on the design document, as written', () => {
   it('kubeconform -strict accepts it (its defects are beyond a schema) and railyard covers kube-score', async () => {
-    expect(kubeconform([DESIGN]).filter((r) => r.status !== 'statusValid')).toEqual([]);
     const loaded = await loadManifestDir(DESIGN);
+    const { resources, summary } = kubeconform([DESIGN]);
+    expect(resources.filter((r) => r.status !== 'statusValid')).toEqual([]);
+    // Accepted means validated: every object of the document, counted.
+    expect(summary).toEqual({ valid: loaded.objects.length, invalid: 0, errors: 0, skipped: 0 });
+    expect(loaded.objects.length).toBeGreaterThan(20);
     const railyard = checkObjects(loaded.objects, { sourceOf: loaded.sourceOf, docker: loaded.docker });
     const { findings } = kubeScore(await yamlFiles(DESIGN));
     const inScope = findings.filter((f) => IN_SCOPE[f.check] && !belowKubeScoreUidThreshold(f, loaded.objects));
@@ -206,9 +224,12 @@ describe('peers on the rendered Storecove example', () => {
     railyard = checkObjects(objects, { app });
   });
 
-  it('passes kubeconform -strict', () => {
-    const results = kubeconform([dir]);
-    expect(results.filter((r) => r.status !== 'statusValid')).toEqual([]);
+  it('passes kubeconform -strict, every rendered object validated', () => {
+    const { resources, summary } = kubeconform([dir]);
+    expect(resources.filter((r) => r.status !== 'statusValid')).toEqual([]);
+    expect(summary).toEqual({ valid: objects.length, invalid: 0, errors: 0, skipped: 0 });
+    expect(objects.length).toBeGreaterThan(30);
+    expect(resources.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort());
   });
 
   it('gets from kube-score only findings docs/CHECKS.md justifies or railyard silences with a reason', async () => {
