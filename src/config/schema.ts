@@ -111,6 +111,13 @@ export const Web = z
     service: z.object({ port: port.default(80) }).strict().default({ port: 80 }),
     resources: Resources.default({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '4Gi' } }),
     terminationGracePeriodSeconds: seconds.default(30),
+    /**
+     * Seconds a terminating pod keeps serving before Puma gets SIGTERM (a preStop
+     * sleep): the endpoint removal takes that long to reach kube-proxy and the
+     * ingress controller, and until then new connections still arrive. Part of
+     * the grace period.
+     */
+    drainSeconds: z.number().int().min(0).default(5),
     probes: z
       .object({
         liveness: HttpProbe,
@@ -435,6 +442,9 @@ function crossCheck(a: z.output<typeof AppShape>, ctx: z.RefinementCtx): void {
     else names.set(name, path.join('.'));
   };
   claim(a.web.name, ['web', 'name']);
+  if (a.web.drainSeconds > 0 && a.web.drainSeconds + 5 > a.web.terminationGracePeriodSeconds) {
+    ctx.addIssue({ code: 'custom', message: `must leave Puma at least 5 s of the ${a.web.terminationGracePeriodSeconds} s grace period (terminationGracePeriodSeconds) to finish its requests`, path: ['web', 'drainSeconds'] });
+  }
   for (const [k, w] of Object.entries(a.workers)) claim(w.name, ['workers', k, 'name']);
   for (const [k, c] of Object.entries(a.consumers)) claim(c.name, ['consumers', k, 'name']);
 

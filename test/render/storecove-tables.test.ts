@@ -237,7 +237,9 @@ describe('resource table and grace periods', () => {
   });
 
   it('lets the runtime kill stragglers 5 s before the kubelet would (RAILYARD_STOP_TIMEOUT)', () => {
-    expect(envValue(container(find('Deployment', 'rails-server')), 'RAILYARD_STOP_TIMEOUT')).toBe('25');
+    // The web tier spends its 5 s preStop drain of the 30 s first: 30 - 5 - 5.
+    expect(envValue(container(find('Deployment', 'rails-server')), 'RAILYARD_STOP_TIMEOUT')).toBe('20');
+    expect(container(find('Deployment', 'rails-server')).lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
     expect(envValue(container(find('Deployment', 'kafka-new-document')), 'RAILYARD_STOP_TIMEOUT')).toBe('55');
     expect(envValue(container(find('CronJob', 'email-worker')), 'RAILYARD_STOP_TIMEOUT')).toBe('25');
     // Workers stop on DELAYED_JOB_TIMEOUT (280 s of a 300 s grace period).

@@ -24,7 +24,8 @@ export function renderWebTier(app: App, tag: string): [IDeployment, IService, IH
       envLiteral('RAILS_MIN_THREADS', web.threads.min),
       // One connection per Puma thread: the pool must match, or threads wait on each other.
       envLiteral('DB_POOL', web.threads.max),
-      stopTimeoutEnv(web.terminationGracePeriodSeconds),
+      // The preStop drain is spent before SIGTERM arrives; Puma gets the rest.
+      stopTimeoutEnv(web.terminationGracePeriodSeconds - web.drainSeconds),
     ],
     componentEnv: web.env,
     resources: web.resources,
@@ -32,6 +33,13 @@ export function renderWebTier(app: App, tag: string): [IDeployment, IService, IH
     livenessProbe: httpProbe(web.probes.liveness, web.port),
     readinessProbe: httpProbe(web.probes.readiness, web.port),
   });
+
+  if (web.drainSeconds > 0) {
+    // The kubelet's own sleep (no binary needed in the image): the pod stays in
+    // the Service's endpoints' way out while kube-proxy and the ingress
+    // controller catch up, so no new connection meets a closed listener.
+    container.lifecycle = { preStop: { sleep: { seconds: web.drainSeconds } } };
+  }
 
   const deployment: IDeployment = {
     apiVersion: 'apps/v1',
