@@ -39,6 +39,12 @@ export interface MariaDbOptions {
    * (require_secure_transport). The CA certificate is `tls.caFile`.
    */
   tls?: boolean;
+  /**
+   * The address to listen on (default 127.0.0.1). The real-node suite binds
+   * the node's bridge address, which its pods reach as their gateway; the
+   * TLS certificate then names it too.
+   */
+  bindAddress?: string;
 }
 
 export interface MariaDbTls {
@@ -191,7 +197,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
   const tlsArgs: string[] = [];
   if (opts.tls) {
     try {
-      tls = await makeCertificates(join(dir, 'tls'), asRoot);
+      tls = await makeCertificates(join(dir, 'tls'), asRoot, opts.bindAddress);
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -211,7 +217,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     `--datadir=${datadir}`,
     `--socket=${socket}`,
     `--port=${port}`,
-    '--bind-address=127.0.0.1',
+    `--bind-address=${opts.bindAddress ?? '127.0.0.1'}`,
     `--pid-file=${pidFile}`,
     `--log-error=${errLog}`,
     '--skip-name-resolve',
@@ -331,7 +337,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDb> 
     throw new Error(`creating the test database failed: ${(e as Error).message.replaceAll(password, '[REDACTED]')}`);
   }
 
-  const host = '127.0.0.1';
+  const host = opts.bindAddress ?? '127.0.0.1';
   return {
     host,
     port,
@@ -398,7 +404,7 @@ function mysqlIds(): { uid: number; gid: number } {
  * (served at first) and one for another host name; and an unrelated second
  * CA. Made with the openssl CLI; the mysql user can read what it serves.
  */
-async function makeCertificates(dir: string, asRoot: boolean): Promise<MariaDbTls> {
+async function makeCertificates(dir: string, asRoot: boolean, bindAddress?: string): Promise<MariaDbTls> {
   mkdirSync(dir, { recursive: true });
   const f = (name: string) => join(dir, name);
   const openssl = (args: string[]) => execFileAsync('openssl', args, { cwd: dir, timeout: 60_000 });
@@ -411,7 +417,7 @@ async function makeCertificates(dir: string, asRoot: boolean): Promise<MariaDbTl
   };
   await ca('ca');
   await ca('other-ca');
-  await server('good', 'IP:127.0.0.1,DNS:localhost');
+  await server('good', `IP:127.0.0.1,DNS:localhost${bindAddress && bindAddress !== '127.0.0.1' ? `,IP:${bindAddress}` : ''}`);
   await server('wrong-name', 'DNS:db.elsewhere.example');
   copyFileSync(f('good-cert.pem'), f('server-cert.pem'));
   copyFileSync(f('good-key.pem'), f('server-key.pem'));
