@@ -5,13 +5,25 @@
 // kwok stages (scripts/cluster/kwok-stages.yaml) pick pod behaviour from the
 // image tag: "fail-migration" makes Job pods exit 1, "never-ready" keeps
 // Deployment pods unready.
+//
+// Secret values are planted where railyard reads them (the Secrets the model
+// references, which the secrets preflight of issue 13 reads; the Rollbar token;
+// the kubeconfig's key material) and the last test scans everywhere railyard
+// writes for them (test/support/secret-scan.ts; test/deploy/secret-scan.test.ts
+// shows the scan finds a leak in every form).
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import type { App } from '../../../src/config/schema.js';
+import { instanceSelector } from '../../../src/deploy/plan.js';
+import { renderManifests } from '../../../src/render/kubernetes/index.js';
+import { migrationJobName } from '../../../src/render/kubernetes/jobs.js';
+import { findLeaks, kubeconfigCredentials, releaseRecordText, type Place, type Planted } from '../../support/secret-scan.js';
 import { kubectl, kubectlJson, railyard, requireCluster, ROOT, tempDir, type RunResult } from './support.js';
 
 const NS = 'e2e-deploy';
@@ -33,14 +45,20 @@ const full = configDir('full', 'base');
 const fewer = configDir('fewer', '{ ...base, cron: { ...base.cron, tasks: base.cron.tasks.slice(1) } }');
 
 let kubeconfig: string;
+/** The `full` config's model (namespace NS). */
+let app: App;
 const outputs: RunResult[] = [];
-const secretValues: string[] = [];
+/** Values railyard reads and must never show; the last test scans for them. */
+const planted: Planted[] = [];
+/** The Secrets the model references, as planted: where the preflight will read them. */
+const plantedSecrets: { namespace: string; name: string }[] = [];
 const rollbarToken = `rbtok-${randomBytes(12).toString('hex')}`;
 
 interface Recorded {
   method: string;
   url: string;
   token: string | undefined;
+  headers: IncomingHttpHeaders;
   body: Record<string, unknown>;
 }
 const rollbarRequests: Recorded[] = [];
@@ -105,31 +123,41 @@ beforeAll(async () => {
   // A Rollbar stand-in that records what it is sent.
   rollbar = createServer(async (req, res) => {
     const body = await readBody(req);
-    rollbarRequests.push({ method: req.method!, url: req.url!, token: req.headers['x-rollbar-access-token'] as string | undefined, body: body ? JSON.parse(body) : {} });
+    rollbarRequests.push({ method: req.method!, url: req.url!, token: req.headers['x-rollbar-access-token'] as string | undefined, headers: { ...req.headers }, body: body ? JSON.parse(body) : {} });
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ err: 0, data: { deploy_id: 4242 } }));
   });
   await new Promise<void>((r) => rollbar.listen(0, '127.0.0.1', r));
   rollbarUrl = `http://127.0.0.1:${(rollbar.address() as { port: number }).port}/api/1/deploy`;
 
-  // Start from nothing, then give every secret the config declares a real,
-  // recognisable value: no output may ever contain one.
+  // Start from nothing, then give every secret the config declares (in the app
+  // namespace and in the logging one) a real, recognisable value: what the
+  // secrets preflight will read. No output may ever contain one.
   await kubectl(kubeconfig, ['delete', 'namespace', NS, '--wait=true', '--timeout=60s', '--ignore-not-found']);
   const ns = await kubectl(kubeconfig, ['create', 'namespace', NS]);
   expect(ns.code, ns.stderr).toBe(0);
-  const { loadConfig } = await import('../../../src/config/load.js');
-  const { app } = await loadConfig(full);
-  for (const s of app.secrets.filter((x) => (x.namespace ?? NS) === NS)) {
+  ({ app } = await loadConfig(full));
+  for (const s of app.secrets) {
+    const namespace = s.namespace ?? NS;
+    if (namespace !== NS) {
+      // The logging namespace is shared with other runs: create it only if it is missing.
+      const made = await kubectl(kubeconfig, ['create', 'namespace', namespace]);
+      expect(made.code === 0 || /AlreadyExists/.test(made.stderr), made.stderr).toBe(true);
+    }
     const data: Record<string, string> = {};
     for (const k of s.keys) {
+      const key = k.replace(/\*/g, 'X');
       const v = `sv-${randomBytes(10).toString('hex')}`;
-      secretValues.push(v);
-      data[k.replace(/\*/g, 'X')] = Buffer.from(v).toString('base64');
+      planted.push({ label: `Secret ${namespace}/${s.name} key ${key}`, value: v });
+      data[key] = Buffer.from(v).toString('base64');
     }
-    const r = await kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s.name, namespace: NS }, data }));
+    const r = await kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s.name, namespace }, data }));
     expect(r.code, r.stderr).toBe(0);
+    plantedSecrets.push({ namespace, name: s.name });
   }
-  secretValues.push(rollbarToken);
+  planted.push({ label: 'the Rollbar token (ROLLBAR_ACCESS_TOKEN)', value: rollbarToken });
+  // The credentials railyard reads from the kubeconfig.
+  planted.push(...kubeconfigCredentials(parseYaml(readFileSync(kubeconfig, 'utf8'))));
 }, 180_000);
 
 afterAll(async () => {
@@ -187,6 +215,19 @@ describe.sequential('railyard deploy on the local control plane', () => {
     for (const name of after.keys()) expect(created('rails-server')).toBeLessThanOrEqual(created(name));
   }, 240_000);
 
+  it('the same tag deployed again keeps its completed migration Job: not re-run, not replaced', async () => {
+    const name = migrationJobName(app, 'rel0002');
+    const job = await kubectlJson(kubeconfig, ['get', 'job', name, '-n', NS]);
+    expect(job.status.succeeded).toBe(1);
+    const r = await deploy(full, 'rel0002');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Job/${NS}/${name} already completed for this image tag; not re-running it`);
+    expect(r.stdout).not.toContain('started Job/');
+    const same = await kubectlJson(kubeconfig, ['get', 'job', name, '-n', NS]);
+    expect(same.metadata.uid).toBe(job.metadata.uid);
+    for (const d of (await deployments()).values()) expect(tagOf(d)).toMatch(/-rel0002$/);
+  }, 240_000);
+
   it('a failing migration applies nothing and exits non-zero', async () => {
     const before = await appliedState();
     const sent = rollbarRequests.length;
@@ -200,6 +241,30 @@ describe.sequential('railyard deploy on the local control plane', () => {
     for (const d of (await deployments()).values()) expect(tagOf(d)).toMatch(/-rel0002$/);
     expect((await history()).at(-1)).toMatchObject({ status: 'failed', imageTag: 'fail-migration-3' });
     expect(rollbarRequests.slice(sent).map((q) => q.body.status)).toEqual(['started', 'failed']);
+  }, 240_000);
+
+  it('the same tag deployed again replaces its failed migration Job: deleted and created anew, not applied over', async () => {
+    // src/deploy/migrate.ts: an existing Job that did not complete for this tag is
+    // deleted and created again (a Job's pod template is immutable, and applying
+    // the same failed Job would change nothing). Migration Job names end in a
+    // hash of the whole tag, so only the same tag reaches this branch.
+    const name = migrationJobName(app, 'fail-migration-3');
+    const failed = await kubectlJson(kubeconfig, ['get', 'job', name, '-n', NS]);
+    expect(failed.status.failed).toBe(1);
+    const before = await appliedState();
+    const r = await deploy(full, 'fail-migration-3');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/failed at migrate/);
+    expect(r.stderr).toMatch(/exited 1/); // the new Job's pod failed in turn
+    expect(r.stdout).toContain(`started Job/${name}`);
+    expect(r.stdout).not.toContain('already completed');
+    const again = await kubectlJson(kubeconfig, ['get', 'job', name, '-n', NS]);
+    expect(again.metadata.uid).not.toBe(failed.metadata.uid);
+    expect(Date.parse(again.metadata.creationTimestamp)).toBeGreaterThanOrEqual(Date.parse(failed.metadata.creationTimestamp));
+    // The condition railyard stopped on (status.failed may still be uncounted at this instant).
+    expect((again.status.conditions ?? []).some((c: { type: string; status: string }) => ['Failed', 'FailureTarget'].includes(c.type) && c.status === 'True')).toBe(true);
+    expect(await appliedState()).toEqual(before);
+    expect((await history()).at(-1)).toMatchObject({ status: 'failed', imageTag: 'fail-migration-3' });
   }, 240_000);
 
   it('a rollout that never becomes ready is rolled back to the previous revision and exits non-zero', async () => {
@@ -242,8 +307,6 @@ describe.sequential('railyard deploy on the local control plane', () => {
   it('a concurrent deploy is refused by the lock, naming the holder; an expired lock is taken over', async () => {
     // A deploy in progress (its web rollout never becomes ready, so it holds the
     // Lease for its whole 20 s timeout) and a second one started meanwhile.
-    // Its migration Job name is the same as never-ready-4's (Job names keep 12
-    // characters of the tag): the completed Job must be replaced, not dry-run over.
     const first = spawn(process.execPath, [join(ROOT, 'bin/railyard.js'), 'deploy', full, '--image-tag', 'never-ready-lk', '--timeout', '20', '--kubeconfig', kubeconfig], {
       env: { ...process.env, NO_COLOR: '1', ROLLBAR_ACCESS_TOKEN: rollbarToken, RAILYARD_ROLLBAR_URL: rollbarUrl },
     });
@@ -314,14 +377,55 @@ describe.sequential('railyard deploy on the local control plane', () => {
     expect(missing.stderr).toMatch(/release 999 is not in the history/);
   }, 240_000);
 
-  it('nothing in any output or release record contains a secret value', async () => {
+  it('no planted secret value shows anywhere railyard writes: its output (--json included), the release records, the objects it applied, the Lease, Rollbar', async () => {
     expect(outputs.length).toBeGreaterThan(10);
-    expect(secretValues.length).toBeGreaterThan(10);
-    const records = await kubectlJson<{ items: { data: { release: string } }[] }>(kubeconfig, ['get', 'secrets', '-n', NS, '-l', 'railyard.dev/release-of=storecove']);
+    expect(outputs.filter((o) => o.stdout.trimStart().startsWith('{') || o.stdout.trimStart().startsWith('[')).length).toBeGreaterThanOrEqual(2); // deploy --json, history --json
+    expect(planted.filter((p) => p.label.startsWith('Secret ')).length).toBeGreaterThan(10);
+    expect(planted.filter((p) => p.label.startsWith('kubeconfig ')).length).toBeGreaterThan(0);
+
+    const places: Place[] = outputs.flatMap((o, i) => [
+      { name: `CLI run ${i + 1} stdout`, text: o.stdout },
+      { name: `CLI run ${i + 1} stderr`, text: o.stderr },
+    ]);
+    // The release records, as railyard wrote them (gzip undone).
+    const records = await kubectlJson<{ items: { metadata: { name: string }; data: Record<string, string> }[] }>(kubeconfig, ['get', 'secrets', '-n', NS, '-l', 'railyard.dev/release-of=storecove']);
     expect(records.items.length).toBeGreaterThan(5);
-    const texts = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...records.items.map((s) => gunzipSync(Buffer.from(s.data.release, 'base64')).toString('utf8'))];
-    for (const v of secretValues) for (const t of texts) expect(t.includes(v), `a secret value leaked`).toBe(false);
-    // The scan can see what it looks for: the rendered pods do reference the secrets by name.
-    expect(texts.join('\n')).toContain('storecove-app-rollbar');
-  }, 60_000);
+    for (const s of records.items) places.push({ name: `release record ${s.metadata.name}`, text: releaseRecordText(s) });
+    // Everything railyard applied, in every namespace it renders into, and the Lease it holds.
+    const namespaces = [...new Set(renderManifests(app, { imageTag: 'rel0002' }).flatMap((f) => f.objects).map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
+    expect(namespaces).toContain(NS);
+    let applied = 0;
+    for (const namespace of namespaces) {
+      const list = await kubectlJson<{ items: { kind: string; metadata: { name: string } }[] }>(kubeconfig, ['get', 'deployments,daemonsets,statefulsets,jobs,cronjobs,services,configmaps,serviceaccounts,roles,rolebindings,horizontalpodautoscalers,poddisruptionbudgets,ingresses,leases', '-n', namespace]);
+      for (const o of list.items) places.push({ name: `${o.kind}/${namespace}/${o.metadata.name}`, text: JSON.stringify(o) });
+      applied += list.items.length;
+    }
+    const cluster = await kubectlJson<{ items: { kind: string; metadata: { name: string } }[] }>(kubeconfig, ['get', 'clusterroles,clusterrolebindings', '-l', instanceSelector(app)]);
+    for (const o of cluster.items) places.push({ name: `${o.kind}/${o.metadata.name}`, text: JSON.stringify(o) });
+    expect(applied).toBeGreaterThan(30);
+    // What Rollbar was sent, the token's own header aside.
+    expect(rollbarRequests.length).toBeGreaterThan(10);
+    rollbarRequests.forEach((q, i) => {
+      const { 'x-rollbar-access-token': _token, ...headers } = q.headers;
+      places.push({ name: `Rollbar request ${i + 1} (${q.method} ${q.url})`, text: JSON.stringify({ url: q.url, headers, body: q.body }) });
+    });
+
+    const leaks = findLeaks(planted, places);
+    expect(leaks.map((l) => `${l.label} in ${l.place} (${l.form})`)).toEqual([]);
+
+    // The scan sees what it looks for. The planted Secrets hold their values, as
+    // the API serves them to a reader such as the preflight…
+    const secretsPlanted = planted.filter((p) => p.label.startsWith('Secret '));
+    const held: Place[] = [];
+    for (const { namespace, name } of plantedSecrets) held.push({ name: `Secret ${namespace}/${name}`, text: JSON.stringify(await kubectlJson(kubeconfig, ['get', 'secret', name, '-n', namespace])) });
+    expect(new Set(findLeaks(secretsPlanted, held).map((l) => l.label))).toEqual(new Set(secretsPlanted.map((p) => p.label)));
+    // …Rollbar did get the token, in its header and there only…
+    const token = planted.filter((p) => p.value === rollbarToken);
+    expect(findLeaks(token, rollbarRequests.map((q, i) => ({ name: `Rollbar request ${i + 1} token header`, text: q.token ?? '' })))).toHaveLength(rollbarRequests.length);
+    // …and the kubeconfig railyard was given holds the key material looked for.
+    const fromKubeconfig = planted.filter((p) => p.label.startsWith('kubeconfig '));
+    expect(findLeaks(fromKubeconfig, [{ name: 'kubeconfig', text: readFileSync(kubeconfig, 'utf8') }])).toHaveLength(fromKubeconfig.length);
+    // The rendered pods do reference the secrets, by name only.
+    expect(places.map((p) => p.text).join('\n')).toContain('storecove-app-rollbar');
+  }, 120_000);
 });
