@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   deploy: () => import('./commands/deploy.js'),
   history: () => import('./commands/history.js'),
   rollback: () => import('./commands/rollback.js'),
+  init: () => import('./commands/init.js'),
 };
 
 /** The program with the named commands registered (all of them by default). */
