@@ -5,6 +5,7 @@
 // per crash-loop). Problems name variables, never their values.
 import { readFileSync } from 'node:fs';
 import { parsePoolSpec, PoolSpecError, queuesEnv, type Pool } from '../config/pools.js';
+import { workerHost } from './reclaim.js';
 import { isSecretName, MIN_SECRET_LENGTH } from './redact.js';
 
 /**
@@ -35,6 +36,20 @@ export interface DbTarget {
   ca?: string;
 }
 
+/** The liveness lock and the reclaim of dead workers' job locks (workers only; docs/RUNTIME.md). */
+export interface ReclaimConfig {
+  /** This pod's host in lock and worker names: workerHost(POD_NAME). */
+  host: string;
+  /** How often the delayed_jobs locks of other pods are looked at. */
+  intervalMs: number;
+  /** How long a host's lock must be seen free before its jobs are freed. */
+  graceMs: number;
+  /** Keep-alive of the lock session; well within waitTimeoutS. */
+  pingMs: number;
+  /** The lock session's wait_timeout: how long the server keeps a silent session (and its lock). */
+  waitTimeoutS: number;
+}
+
 export interface RunConfig {
   target: string;
   kind: Kind;
@@ -58,6 +73,10 @@ export interface RunConfig {
   livenessMaxAgeMs: number;
   podName: string;
   namespace: string;
+  /** Workers: the liveness lock and reclaim; undefined when off (see reclaimOff). */
+  reclaim: ReclaimConfig | undefined;
+  /** Why a worker runs without them, for a warning at start. */
+  reclaimOff?: string;
 }
 
 export interface Problem {
@@ -293,6 +312,7 @@ export function loadRunConfig(argv: readonly string[], env: Record<string, strin
   // racecar's own name and default for the same limit (its liveness probe command reads it too).
   const livenessMaxAgeMs = Math.round(seconds(env, 'RACECAR_LIVENESS_PROBE_MAX_INTERVAL', 5, invalid) * 1000);
   if (backoffBaseMs > backoffMaxMs) invalid.push({ var: 'RAILYARD_BACKOFF_BASE_MS', reason: 'must not exceed RAILYARD_BACKOFF_MAX_MS' });
+  const reclaim: ReturnType<typeof reclaimConfig> = kind === 'worker' ? reclaimConfig(env, invalid) : {};
 
   const result: ConfigResult = { missing: [...new Set(missing)], invalid, usage };
   if (result.missing.length > 0 || invalid.length > 0 || usage.length > 0 || !kind || !target) return result;
@@ -314,6 +334,39 @@ export function loadRunConfig(argv: readonly string[], env: Record<string, strin
     livenessMaxAgeMs,
     podName: env.POD_NAME || 'unknown',
     namespace: env.POD_NAMESPACE || 'default',
+    reclaim: reclaim.config,
   };
+  if (reclaim.off) result.config.reclaimOff = reclaim.off;
   return result;
+}
+
+/**
+ * RAILYARD_RECLAIM (on, the default, or off) and its timings. Off without
+ * POD_NAME: the lock is named after the pod, and pods that all fell back to
+ * one name would wait for each other's lock.
+ */
+export function reclaimConfig(env: Record<string, string | undefined>, invalid: Problem[]): { config?: ReclaimConfig; off?: string } {
+  const intervalMs = millis(env, 'RAILYARD_RECLAIM_INTERVAL_MS', 15_000, invalid);
+  const graceMs = millis(env, 'RAILYARD_RECLAIM_GRACE_MS', 10_000, invalid);
+  const pingMs = millis(env, 'RAILYARD_LOCK_PING_MS', 20_000, invalid);
+  let waitTimeoutS = 60;
+  if (present(env, 'RAILYARD_LOCK_WAIT_TIMEOUT')) {
+    const v = env.RAILYARD_LOCK_WAIT_TIMEOUT!.trim();
+    // wait_timeout is a whole number of seconds.
+    if (!/^[0-9]+$/.test(v)) invalid.push({ var: 'RAILYARD_LOCK_WAIT_TIMEOUT', reason: 'must be a whole number of seconds' });
+    else waitTimeoutS = Number(v);
+  }
+  if (present(env, 'RAILYARD_RECLAIM_INTERVAL_MS') && intervalMs < 100) invalid.push({ var: 'RAILYARD_RECLAIM_INTERVAL_MS', reason: 'must be at least 100' });
+  if (present(env, 'RAILYARD_LOCK_PING_MS') && pingMs < 100) invalid.push({ var: 'RAILYARD_LOCK_PING_MS', reason: 'must be at least 100' });
+  if (present(env, 'RAILYARD_LOCK_WAIT_TIMEOUT') && waitTimeoutS < 2) invalid.push({ var: 'RAILYARD_LOCK_WAIT_TIMEOUT', reason: 'must be at least 2 (seconds)' });
+  // A ping at the very end of the window could arrive after the server gave up on the session.
+  else if (pingMs * 2 > waitTimeoutS * 1000) invalid.push({ var: 'RAILYARD_LOCK_PING_MS', reason: 'must be at most half of RAILYARD_LOCK_WAIT_TIMEOUT (seconds), or the server may end the lock session between pings' });
+  const mode = (env.RAILYARD_RECLAIM ?? '').trim().toLowerCase();
+  if (mode !== '' && mode !== 'on' && mode !== 'off') {
+    invalid.push({ var: 'RAILYARD_RECLAIM', reason: 'must be on or off' });
+    return {};
+  }
+  if (mode === 'off') return { off: 'RAILYARD_RECLAIM is off' };
+  if (!present(env, 'POD_NAME')) return { off: 'POD_NAME is not set' };
+  return { config: { host: workerHost(env.POD_NAME!), intervalMs, graceMs, pingMs, waitTimeoutS } };
 }

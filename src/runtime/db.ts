@@ -29,6 +29,22 @@ export interface DbCheckOptions {
   cacheMs?: number;
 }
 
+/** mysql2 connection options for `target` (shared by the DB check and the liveness lock). */
+export function connectionOptions(target: DbTarget, connectTimeout: number) {
+  return {
+    host: target.host,
+    port: target.port,
+    socketPath: target.socketPath,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    connectTimeout,
+    // verifyIdentity: mysql2 checks the chain only, not the name, unless asked;
+    // a certificate for another host signed by the same CA must not pass.
+    ssl: target.ca ? { ca: target.ca, rejectUnauthorized: true, verifyIdentity: true } : undefined,
+  };
+}
+
 /** A cached, de-duplicated DB check: concurrent callers share one connection attempt. */
 export function createDbCheck(target: DbTarget, scrub: (s: string) => string, opts: DbCheckOptions = {}) {
   const connectTimeout = opts.connectTimeoutMs ?? 2000;
@@ -44,18 +60,7 @@ export function createDbCheck(target: DbTarget, scrub: (s: string) => string, op
     // Loaded on first use: web and consumer pods never pay for the driver.
     const mysql = await import('mysql2');
     const createConnection = (mysql.default ?? mysql).createConnection;
-    const conn = createConnection({
-      host: target.host,
-      port: target.port,
-      socketPath: target.socketPath,
-      user: target.user,
-      password: target.password,
-      database: target.database,
-      connectTimeout,
-      // verifyIdentity: mysql2 checks the chain only, not the name, unless asked;
-      // a certificate for another host signed by the same CA must not pass.
-      ssl: target.ca ? { ca: target.ca, rejectUnauthorized: true, verifyIdentity: true } : undefined,
-    }) as unknown as Conn;
+    const conn = createConnection(connectionOptions(target, connectTimeout)) as unknown as Conn;
     // An error between checks (server gone, idle timeout) drops the connection.
     conn.on('error', () => {
       if (kept === conn) kept = undefined;
@@ -118,7 +123,7 @@ export function createDbCheck(target: DbTarget, scrub: (s: string) => string, op
   };
 }
 
-function describe(err: Error & { code?: string }): string {
+export function describe(err: Error & { code?: string }): string {
   const code = err.code && !err.message.includes(err.code) ? `${err.code}: ` : '';
   return `${code}${err.message}`;
 }

@@ -8,7 +8,8 @@ import { writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { loadRunConfig, parseRunArgs, type ConfigResult } from './config.js';
 import { createDbCheck } from './db.js';
-import { startHealthServer } from './health.js';
+import { startHealthServer, type ChildState } from './health.js';
+import { createLiveness, type Liveness } from './liveness.js';
 import { createFdWriter, createLineSplitter, createPieceFormatter, formatRecord, type Level, type LineSource, type LogContext } from './logs.js';
 import { buildRedactor } from './redact.js';
 import { startSupervisor } from './supervisor.js';
@@ -67,10 +68,15 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
   // Signals that arrive before the children exist are remembered, not lost.
   let supervisor: ReturnType<typeof startSupervisor> | undefined;
   let earlyStop: NodeJS.Signals | undefined;
+  // Ends the wait for the liveness lock when a stop signal comes first.
+  const waiting = new AbortController();
   const onStop = (sig: NodeJS.Signals) => {
     // Forward first: property 7's clock runs until the children have it.
     if (supervisor) supervisor.stop(sig);
-    else earlyStop ??= sig;
+    else {
+      earlyStop ??= sig;
+      waiting.abort();
+    }
   };
   const onForward = (sig: NodeJS.Signals) => supervisor?.forward(sig);
   for (const s of STOP_SIGNALS) process.on(s, onStop);
@@ -115,6 +121,7 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
     log('info', 'HEALTH_PORT is ignored for the web tier: its health is the Rails controller');
   }
 
+  const notStarted: ChildState[] = cfg.slots.map((s) => ({ pool: s.pool, slot: s.slot, pid: undefined, status: 'waiting', restarts: 0, crashLoop: false }));
   let server: Awaited<ReturnType<typeof startHealthServer>>;
   if (cfg.healthPort !== undefined) {
     server = await startHealthServer({
@@ -122,7 +129,8 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
       host: env.RAILYARD_HEALTH_HOST || undefined,
       identity: ctx,
       kind: cfg.kind,
-      children: () => supervisor?.states() ?? [],
+      // Before the supervisor runs (the liveness lock not yet taken), no slot runs either.
+      children: () => supervisor?.states() ?? notStarted,
       terminating: () => earlyStop !== undefined || (supervisor?.isTerminating() ?? false),
       dbCheck: dbCheck ? () => dbCheck!.check() : undefined,
       livenessFile: cfg.livenessFile,
@@ -132,18 +140,34 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
     if (server) log('info', `health server listening on port ${cfg.healthPort}`);
   }
 
+  // Workers: slots start only under the liveness lock (docs/RUNTIME.md, "Jobs of dead workers").
+  let liveness: Liveness | undefined;
+  if (cfg.kind === 'worker' && cfg.reclaimOff) {
+    log('warn', `${cfg.reclaimOff}: no liveness lock, so jobs of a worker killed without a clean stop stay locked until delayed_job's max_run_time`);
+  }
+  if (cfg.reclaim && cfg.db && !earlyStop) {
+    liveness = createLiveness({ db: cfg.db, config: cfg.reclaim, log: (level, message, extra) => log(level, message, extra), scrub: redactor.redact });
+    await liveness.acquire(waiting.signal);
+  }
+
   if (earlyStop) {
     log('info', `${earlyStop} before any process started: exiting`);
+    await liveness?.close();
     server?.close();
     await out.flush();
     return cfg.kind === 'worker' ? 0 : 128 + (earlyStop === 'SIGINT' ? 2 : 15);
   }
 
-  supervisor = startSupervisor(cfg, env, { log, attach });
+  supervisor = startSupervisor(cfg, env, {
+    log,
+    attach,
+    ...(liveness ? { slotEnv: liveness.slotEnv, slotStarted: liveness.slotStarted, slotExited: liveness.slotExited } : {}),
+  });
   const code = await supervisor.done;
   // Let the children's last lines through (a partial last line included) before exiting.
   await supervisor.outputClosed(1000);
   supervisor.killAll();
+  await liveness?.close();
   server?.close();
   server?.closeAllConnections?.();
   log(code === 0 ? 'info' : 'warn', `exiting with code ${code}`, { exit_code: code });

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import type { RunConfig, Slot } from './config.js';
 import type { ChildState, ChildStatus } from './health.js';
 import type { LineSource } from './logs.js';
+import { WORKER_HOST_ENV } from './reclaim.js';
 
 /** Delay before restart number `failures` (1-based): base · 2^(failures−1), capped at max. */
 export function backoffDelay(failures: number, baseMs: number, maxMs: number): number {
@@ -40,12 +41,26 @@ interface SlotRun extends Slot {
   lastExit: number | undefined;
   timer: NodeJS.Timeout | undefined;
   closed: Promise<void>[];
+  /** What slotEnv() added to the running (or last) process's env. */
+  extraEnv: Record<string, string> | undefined;
+  /** Whether the exited process's jobs are freed yet (slotExited); the restart waits for it. */
+  freed: boolean;
 }
 
 export interface SupervisorHooks {
   log(level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>, source?: Partial<LineSource>): void;
   /** Hands the child's stdout/stderr to the log pipeline. */
   attach(stream: Readable, source: LineSource): void;
+  /** Workers: env to add for a slot about to start (the liveness lock's worker host). */
+  slotEnv?(): Record<string, string> | undefined;
+  /** Workers: a slot process started with this pid. */
+  slotStarted?(pid: number): void;
+  /**
+   * Workers: a slot exited while the runtime was not stopping (a crash, the
+   * OOM killer). Its restart waits for the promise: the dead worker's jobs are
+   * freed first. Must not reject.
+   */
+  slotExited?(pid: number, extraEnv: Record<string, string> | undefined): Promise<void>;
 }
 
 export type Supervisor = ReturnType<typeof startSupervisor>;
@@ -53,7 +68,7 @@ export type Supervisor = ReturnType<typeof startSupervisor>;
 export function startSupervisor(config: RunConfig, env: Record<string, string | undefined>, hooks: SupervisorHooks) {
   const isWorker = config.kind === 'worker';
   const slots: SlotRun[] = config.slots.map((s) => ({
-    ...s, proc: undefined, status: 'waiting', restarts: 0, failures: 0, crashLoop: false, started: false, startedAt: 0, lastExit: undefined, timer: undefined, closed: [],
+    ...s, proc: undefined, status: 'waiting', restarts: 0, failures: 0, crashLoop: false, started: false, startedAt: 0, lastExit: undefined, timer: undefined, closed: [], extraEnv: undefined, freed: true,
   }));
   let terminating = false;
   let fatal = false;
@@ -74,7 +89,10 @@ export function startSupervisor(config: RunConfig, env: Record<string, string | 
     delete e.QUEUE;
     if (s.queues === undefined) delete e.QUEUES;
     else e.QUEUES = s.queues;
-    return e;
+    // Only the runtime says a worker runs under its liveness lock (docs/RUNTIME.md).
+    delete e[WORKER_HOST_ENV];
+    s.extraEnv = hooks.slotEnv?.();
+    return { ...e, ...s.extraEnv };
   };
 
   const killGroup = (pid: number | undefined) => {
@@ -118,6 +136,7 @@ export function startSupervisor(config: RunConfig, env: Record<string, string | 
     });
     if (proc.pid === undefined) return;
     const pid = proc.pid;
+    if (isWorker) hooks.slotStarted?.(pid);
     hooks.log('info', `started ${isWorker ? `pool ${s.pool} slot ${s.slot}` : 'main process'} (pid ${pid})`, isWorker && s.queues !== undefined ? { queues: s.queues } : undefined, isWorker ? { pool: s.pool, slot: s.slot, pid } : { pid });
     s.closed = [];
     for (const [stream, name] of [[proc.stdout, 'stdout'], [proc.stderr, 'stderr']] as const) {
@@ -164,7 +183,17 @@ export function startSupervisor(config: RunConfig, env: Record<string, string | 
     const delay = backoffDelay(s.failures, config.backoffBaseMs, config.backoffMaxMs);
     s.status = 'backoff';
     hooks.log('error', `pool ${s.pool} slot ${s.slot} exited with ${how} after ${ranMs} ms; restarting in ${delay} ms`, { exit_code: s.lastExit, restarts: s.restarts, crash_loop: s.crashLoop }, where);
-    s.timer = setTimeout(() => spawnSlot(s), delay);
+    const freeing = hooks.slotExited?.(pid, s.extraEnv);
+    if (freeing) {
+      s.freed = false;
+      void freeing.then(() => (s.freed = true));
+    }
+    // The restart waits for the backoff and for the dead worker's jobs to be freed.
+    const restart = () => {
+      if (s.freed) spawnSlot(s);
+      else s.timer = setTimeout(restart, 20);
+    };
+    s.timer = setTimeout(restart, delay);
   };
 
   const running = () => slots.filter((s) => s.proc !== undefined);

@@ -33,6 +33,10 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
     RAILYARD_STAGGER_MS: '0',
     RAILYARD_BACKOFF_BASE_MS: '50',
     RAILYARD_BACKOFF_MAX_MS: '400',
+    // The database here is a closed port, and a worker's slots start only
+    // once its liveness lock is taken; test/runtime/reclaim-db.test.ts and
+    // test/rails/reclaim.test.ts turn it on against a real MariaDB.
+    RAILYARD_RECLAIM: 'off',
     ...extra,
   };
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
