@@ -181,6 +181,14 @@ describe('renderRailsFiles: values come from the model', () => {
     );
   });
 
+  it('delayed_job.rb: under the runtime\'s liveness lock, workers are named "railyard host:<RAILYARD_WORKER_HOST> pid:<pid>"', () => {
+    const dj = file(files, 'rails/config/initializers/delayed_job.rb');
+    expect(dj).toContain('  railyard_host = ENV["RAILYARD_WORKER_HOST"].to_s\n  unless railyard_host.empty?\n');
+    expect(dj).toContain('        return super() unless @name.nil? && @name_prefix.nil?\n');
+    // The exact format src/runtime/reclaim.ts (workerName, hostOf) reads.
+    expect(dj).toContain('        "railyard host:#{railyard_host} pid:#{Process.pid}"\n');
+  });
+
   it('lograge.rb: namespace default from the model', () => {
     expect(file(files, 'rails/config/initializers/lograge.rb')).toContain('  namespace: ENV.fetch("POD_NAMESPACE", "shop-prod"),\n');
   });

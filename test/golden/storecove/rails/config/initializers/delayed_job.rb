@@ -7,6 +7,24 @@ if defined?(Delayed::Worker)
   # QUIET is set (`rake jobs:work` reads it after this file ran). The logger's
   # copy is the JSON one (config/initializers/lograge.rb), with the level.
   ENV["QUIET"] ||= "true"
+
+  # railyard's runtime sets RAILYARD_WORKER_HOST for the workers it starts
+  # while it holds this pod's liveness lock in the database. The worker then
+  # locks jobs as "railyard host:<that host> pid:<pid>" (delayed_job's own
+  # name, with the prefix "railyard "), which is how the runtimes of other
+  # pods know whose jobs to free once this pod is gone: a worker killed
+  # without a clean stop would otherwise keep its jobs locked for
+  # max_run_time (4 h). A name set explicitly is left alone.
+  railyard_host = ENV["RAILYARD_WORKER_HOST"].to_s
+  unless railyard_host.empty?
+    Delayed::Worker.prepend(Module.new do
+      define_method(:name) do
+        return super() unless @name.nil? && @name_prefix.nil?
+
+        "railyard host:#{railyard_host} pid:#{Process.pid}"
+      end
+    end)
+  end
 end
 
 if defined?(Delayed::Backend::ActiveRecord::Job)
