@@ -42,9 +42,11 @@ demo: build
 test: build typecheck $(TEST_DEPS)
 	npx vitest run
 
+# The cleanup runs whatever the tests did, and fails the run when it cannot
+# leave the machine as it found it (cluster-down lists what it left behind).
 e2e: build $(E2E_DEPS)
 	@RAILYARD_E2E=1 npx vitest run; rc=$$?; \
-	  $(if $(strip $(E2E_CLEANUP)),$(MAKE) --no-print-directory $(E2E_CLEANUP) || true;) \
+	  $(if $(strip $(E2E_CLEANUP)),$(MAKE) --no-print-directory $(E2E_CLEANUP) || rc=1;) \
 	  exit $$rc
 
 clean:

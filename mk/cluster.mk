@@ -5,11 +5,16 @@
 .PHONY: cluster-deps cluster-build cluster-up cluster-down cluster-status
 
 # etcd comes from Debian (3.4.23 in bookworm); openssl and curl make the
-# certificates and probe /readyz. Installed only when missing.
+# certificates and probe /readyz. The real node's runtime (containerd, runc,
+# the CNI plugins), iptables and conntrack for kube-proxy, and gcc's static
+# libc for the pause binary come from Debian too. Installed only when missing.
+CLUSTER_PKGS := etcd-server openssl curl containerd runc containernetworking-plugins iptables conntrack gcc libc6-dev
 cluster-deps:
-	@command -v etcd >/dev/null && command -v openssl >/dev/null && command -v curl >/dev/null || { \
-	  echo "== installing etcd-server openssl curl (apt)" >&2; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server openssl curl >/dev/null; }
+	@missing=$$(for p in $(CLUSTER_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -qx 'install ok installed' || echo $$p; done); \
+	missing=$$(echo $$missing); \
+	[ -z "$$missing" ] || { echo "== apt-get install $$missing" >&2; export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 $$missing >/dev/null; }
 	@command -v kubectl >/dev/null || { echo "kubectl is required (1.32 or 1.33 client)" >&2; exit 2; }
 	@command -v go >/dev/null || { echo "Go is required to build the control plane (go 1.24 or newer)" >&2; exit 2; }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and kube-scheduler from the
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler and, for the
+# real node, kubelet and kube-proxy from the
 # Go module proxy (k8s.io/kubernetes at one pinned release) plus kwok, into
 # .cache/cluster/bin. Re-running is free once the binaries for the pinned
 # versions exist.
@@ -23,7 +24,8 @@ log() { printf '[cluster-build] %s\n' "$*" >&2; }
 
 build_kubernetes() {
   local stamp=$bin/.kubernetes-$K8S_VERSION
-  if [[ -f $stamp && -x $bin/kube-apiserver && -x $bin/kube-controller-manager && -x $bin/kube-scheduler ]]; then
+  if [[ -f $stamp && -x $bin/kube-apiserver && -x $bin/kube-controller-manager && -x $bin/kube-scheduler \
+        && -x $bin/kubelet && -x $bin/kube-proxy ]]; then
     log "kubernetes $K8S_VERSION: cached"
     return
   fi
@@ -67,7 +69,9 @@ build_kubernetes() {
     go build -p "${BUILD_PARALLEL:-2}" -trimpath -ldflags "$ld" -o "$bin/" \
       k8s.io/kubernetes/cmd/kube-apiserver \
       k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler
+      k8s.io/kubernetes/cmd/kube-scheduler \
+      k8s.io/kubernetes/cmd/kubelet \
+      k8s.io/kubernetes/cmd/kube-proxy
   )
   log "kubernetes $K8S_VERSION: built in $((SECONDS - t0))s"
   touch "$stamp"

@@ -4,6 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/node.sh"
 
 stop() {
   local f=$RUN/pids/$1 pid
@@ -18,11 +19,18 @@ stop() {
   rm -f "$f"
 }
 
-# Clients first, storage last.
+# The node first (its pods, mounts, network), then the clients, storage last.
+node_stop
 for c in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop "$c"; done
 if [[ -f $RUN/etcd-dir ]]; then
   d=$(cat "$RUN/etcd-dir")
   [[ $d == /dev/shm/railyard-etcd.* ]] && rm -rf "$d"
 fi
 rm -rf "$RUN"
+left=$(node_leftovers)
+if [[ -n $left ]]; then
+  log "error: the real node left these behind:"
+  sed 's/^/  /' <<<"$left" >&2
+  exit 1
+fi
 log "down"

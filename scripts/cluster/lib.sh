@@ -48,7 +48,7 @@ wait_for() {
 cluster_healthy() {
   [[ -f $KUBECONFIG_PATH && -f $RUN/pki/ca.crt ]] || return 1
   local f
-  for f in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+  for f in etcd kube-apiserver kube-controller-manager kube-scheduler kwok containerd kubelet kube-proxy; do
     [[ -f $RUN/pids/$f ]] && kill -0 "$(cat "$RUN/pids/$f")" 2>/dev/null || return 1
   done
   curl -sf --max-time 5 --cacert "$RUN/pki/ca.crt" --cert "$RUN/pki/admin.crt" --key "$RUN/pki/admin.key" \
@@ -78,6 +78,17 @@ make_pki() {
   issue admin "/O=system:masters/CN=railyard-admin" "$client"
   issue controller-manager "/CN=system:kube-controller-manager" "$client"
   issue scheduler "/CN=system:kube-scheduler" "$client"
+  # The real node (node.sh): the kubelet's identity, which the Node authorizer
+  # and NodeRestriction recognise by this exact subject; kube-proxy's, bound by
+  # the default system:node-proxier binding; the kubelet's serving certificate
+  # for its node IP; and the API server's client certificate for logs and exec.
+  issue kubelet "/O=system:nodes/CN=system:node:${RAILYARD_NODE_NAME:-railyard-node}" "$client"
+  issue kube-proxy "/CN=system:kube-proxy" "$client"
+  issue kubelet-serving "/CN=${RAILYARD_NODE_NAME:-railyard-node}" "$(printf '%s\n' \
+    'keyUsage=critical,digitalSignature,keyEncipherment' \
+    'extendedKeyUsage=serverAuth' \
+    "subjectAltName=IP:10.245.0.1,DNS:${RAILYARD_NODE_NAME:-railyard-node}")"
+  issue apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" "$client"
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$d/sa.key" 2>/dev/null
   openssl pkey -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
   chmod 600 "$d"/*.key
@@ -85,7 +96,7 @@ make_pki() {
 
 write_kubeconfigs() {
   local name
-  for name in admin controller-manager scheduler; do
+  for name in admin controller-manager scheduler kubelet kube-proxy; do
     kubeconfig "$name" >"$RUN/$name.kubeconfig"
     chmod 600 "$RUN/$name.kubeconfig"
   done

@@ -9,6 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/node.sh"
 
 t0=$(date +%s.%N)
 
@@ -20,10 +21,12 @@ fi
 # A half-started or crashed cluster: clear it before starting again.
 "$here/down.sh" >/dev/null 2>&1 || true
 
-for b in kube-apiserver kube-controller-manager kube-scheduler kwok; do
+for b in kube-apiserver kube-controller-manager kube-scheduler kwok kubelet kube-proxy; do
   [[ -x $BIN/$b ]] || die "$BIN/$b is missing: run make cluster-build first"
 done
 command -v etcd >/dev/null || die "etcd is not installed: run make cluster-build (it installs Debian's etcd-server)"
+command -v containerd >/dev/null || die "containerd is not installed: run make cluster-build (it installs Debian's containerd)"
+[[ $(id -u) == 0 ]] || die "the real node (kubelet, containerd, iptables) needs root"
 
 mkdir -p "$RUN/pki" "$RUN/logs" "$RUN/pids"
 make_pki
@@ -58,7 +61,11 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --service-account-key-file "$RUN/pki/sa.pub" \
   --service-account-signing-key-file "$RUN/pki/sa.key" \
   --service-cluster-ip-range 10.96.0.0/16 \
-  --authorization-mode RBAC \
+  --authorization-mode Node,RBAC \
+  --enable-admission-plugins NodeRestriction \
+  --kubelet-preferred-address-types InternalIP \
+  --kubelet-client-certificate "$RUN/pki/apiserver-kubelet-client.crt" \
+  --kubelet-client-key "$RUN/pki/apiserver-kubelet-client.key" \
   --endpoint-reconciler-type none \
   --allow-privileged=true \
   --profiling=false \
@@ -99,6 +106,8 @@ start kwok "$BIN/kwok" \
   --config "$here/kwok-stages.yaml"
 
 kc apply -f "$here/nodes.yaml" >&2
+t_cp=$(date +%s.%N)
+node_start "$t_cp"
 wait_for "nodes Ready" 60 kc wait --for=condition=Ready node --all --timeout=2s
 # Pods cannot be created in a namespace before its default ServiceAccount
 # exists; waiting here means tests never race the controller-manager.

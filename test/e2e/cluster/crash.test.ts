@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kubectl, kubectlJson, railyard, requireCluster, ROOT, tempDir } from './support.js';
+import { kubectl, kubectlJson, kwokOnlyLogging, railyard, requireCluster, ROOT, tempDir } from './support.js';
 
 const NS = 'e2e-crash';
 let kubeconfig: string;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   await kubectl(kubeconfig, ['delete', 'namespace', NS, '--wait=true', '--timeout=60s', '--ignore-not-found']);
   cfg = join(tempDir('crash'), 'cfg');
   mkdirSync(cfg, { recursive: true });
-  writeFileSync(join(cfg, 'railyard.config.ts'), `import { defineApp } from 'railyard';\nimport base from ${JSON.stringify(join(ROOT, 'examples/storecove/railyard.config.ts'))};\nexport default defineApp({ ...base, namespace: ${JSON.stringify(NS)} });\n`);
+  writeFileSync(join(cfg, 'railyard.config.ts'), `import { defineApp } from 'railyard';\nimport base from ${JSON.stringify(join(ROOT, 'examples/storecove/railyard.config.ts'))};\nexport default defineApp({ ...base, namespace: ${JSON.stringify(NS)}, ${kwokOnlyLogging('base')} });\n`);
 }, 90_000);
 
 describe('a crashed deploy', () => {

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { goModuleDir, kubectl, kubectlJson, pinnedVersion, railyard, requireCluster, ROOT, tempDir } from './support.js';
+import { goModuleDir, kubectl, kubectlJson, kwokOnlyLogging, pinnedVersion, railyard, requireCluster, ROOT, tempDir } from './support.js';
 
 let kubeconfig: string;
 
@@ -14,7 +14,7 @@ function configDir(example: string, namespace: string): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'railyard.config.ts'),
-    `import { defineApp } from 'railyard';\nimport base from ${JSON.stringify(join(ROOT, `examples/${example}/railyard.config.ts`))};\nexport default defineApp({ ...base, namespace: ${JSON.stringify(namespace)} });\n`,
+    `import { defineApp } from 'railyard';\nimport base from ${JSON.stringify(join(ROOT, `examples/${example}/railyard.config.ts`))};\nexport default defineApp({ ...base, namespace: ${JSON.stringify(namespace)}, ${kwokOnlyLogging('base')} });\n`,
   );
   return dir;
 }

@@ -77,3 +77,13 @@ export function pinnedVersion(name: string): string {
   if (!m) throw new Error(`${name} is not set in scripts/cluster/versions.env`);
   return m[1]!;
 }
+
+/**
+ * Config source text for the kwok suites: the example's Fluent Bit DaemonSet on
+ * the kwok nodes only. By default it tolerates every taint, so it would also
+ * land on the real node (scripts/cluster/node.sh), where no Fluent Bit image
+ * exists and its rollout would never finish. `base` names the spread config.
+ */
+export function kwokOnlyLogging(base: string): string {
+  return `logging: { ...${base}.logging, fluentBit: { ...${base}.logging.fluentBit!, scheduling: { nodeSelector: { type: 'kwok' }, tolerations: [] } } }`;
+}
