@@ -8,9 +8,12 @@
 # Usage: bench/deploy.sh [RESULTS_DIR] [--cold-build]
 #   --cold-build also times a from-scratch control-plane build with empty,
 #   private Go caches (about 15 minutes on 2 shared cores).
-# Needs: make build, make cluster-build, hyperfine.
+# It builds dist/ first. Needs: make cluster-build, hyperfine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+bench_build
+echo "bench/deploy.sh: measuring commit $(bench_commit)" >&2
 results=.cache/bench
 cold=no
 for a in "$@"; do
@@ -50,8 +53,7 @@ import storecove from '$root/examples/storecove/railyard.config.ts';
 export default defineApp({ ...storecove, namespace: '$ns' });
 EOF
 echo 0 >"$tmp/n"
-# Migration Job names keep only the tag's first 12 characters, so the part that
-# changes comes first (a Job's pod template cannot be re-applied with a new image).
+# A new tag per run: its migration Job is new (the name ends in a hash of the tag).
 next_tag='n=$(cat '"$tmp"'/n); echo $((n + 1)) >'"$tmp"'/n; printf "b%02dt%05d\n" "$n" "$(( $(date +%s) % 100000 ))" >'"$tmp"'/tag'
 
 # The anchor: what a workflow without railyard would run, on the same rendered files.

@@ -20,7 +20,9 @@ scripts/podman/setup.sh >/dev/null 2>&1
 scripts/podman/base-image.sh
 . scripts/podman/env.sh
 base=$(base_image_tag)
-[ -f dist/runtime.cjs ] || node build.mjs
+. bench/lib.sh
+bench_build
+echo "bench/images.sh: measuring commit $(bench_commit)" >&2
 
 work=$(mktemp -d /tmp/railyard-bench-images.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -11,5 +11,7 @@ runs=${1:-5}
 scripts/podman/setup.sh >/dev/null 2>&1
 scripts/podman/base-image.sh >/dev/null
 . scripts/podman/env.sh
-[ -f dist/runtime.cjs ] || node build.mjs
+. bench/lib.sh
+bench_build
+echo "commit measured: $(bench_commit)"
 podman run --rm --network none -v "$PWD:/w:ro" -e RUNS="$runs" "$(base_image_tag)" bash /w/bench/runtime/in-image.sh
