@@ -190,6 +190,12 @@ function translate(entry: CronLine, job: WheneverJob | undefined): void {
     entry.notes.push(`"cd ${cd[1]}" dropped: the image's working directory is the app`);
     cmd = cd[2]!;
   }
+  // A leading RAILS_ENV=… moves into the model, as whenever's own templates do.
+  const env = /^(RAILS_ENV|RACK_ENV)=([A-Za-z0-9_.-]+) (.+)$/.exec(cmd);
+  if (env) {
+    entry.environment = env[2];
+    cmd = env[3]!;
+  }
   setCommand(entry, 'command', cmd, cmd);
 }
 

@@ -122,7 +122,7 @@ export function importApp(src: AppSources, opts: ImportOptions): ImportResult {
   top('namespace', scalar(name.value), 'the app name');
   top('environment', scalar(environment.value), environment.source);
   const image: Entry[] = [];
-  image.push({ key: 'registry', node: scalar('registry.example.com'), above: ['TODO: the registry your cluster pulls from'] });
+  image.push({ key: 'registry', node: scalar('registry.example.com'), source: 'TODO: a placeholder; the registry your cluster pulls from' });
   todos.push({ source: { file: 'railyard.config' }, message: 'image.registry: set the registry your cluster pulls from' });
   image.push({ key: 'repository', node: scalar(slug(name.value) || 'app'), source: 'the app name' });
   const ruby = rubyVersion(src, lock);
@@ -178,7 +178,7 @@ export function importApp(src: AppSources, opts: ImportOptions): ImportResult {
   const header = [
     `railyard config for ${name.value}, written by \`railyard init\` from the app's own files.`,
     'Each value names its source (file:line); TODO marks what could not be mapped and why.',
-    ...(src.crontab?.runner ? [`Schedules: ${src.crontab.runner}'s crontab, translated line by line.`] : []),
+    ...(src.crontab ? [`Schedules: translated line by line from ${src.crontab.file}.`] : []),
     'Check it with `railyard check`, render it with `railyard synth`.',
     '',
   ];
@@ -318,7 +318,7 @@ function workerEntries(processes: ProcfileProcess[], cap: Map<string, Capistrano
   const used = new Set<string>();
   const worker = (key: string, name: string, source: string, pools: Pool[], above: string[], draft = false): Entry => ({
     key,
-    node: object([{ key: 'name', node: scalar(name) }, ...poolsEntries(pools, source, above)]),
+    node: object([{ key: 'name', node: scalar(name), source: `the Deployment, named after ${key === 'delayed-job' ? 'delayed_job' : `the Procfile process "${key}"`}` }, ...poolsEntries(pools, source, above)]),
     ...(draft ? { draft: true } : {}),
   });
   if (capWorkers.pools) {
@@ -358,7 +358,7 @@ function consumerEntries(consumers: RacecarConsumer[], processes: ProcfileProces
       key,
       above,
       node: object([
-        { key: 'name', node: scalar(`consumer-${key}`) },
+        { key: 'name', node: scalar(`consumer-${key}`), source: 'the Deployment, named after the class' },
         { key: 'healthPort', node: scalar(3002 + i), source: 'allocated: 3002 onwards, one per consumer' },
         { key: 'consumerClass', node: scalar(c.className), source: where(c.source) },
         { key: 'credentials', node: object([{ key: 'secret', node: scalar(secret) }, { key: 'groupIdKey', node: scalar(k.group) }, { key: 'usernameKey', node: scalar(k.user) }, { key: 'passwordKey', node: scalar(k.password) }]), source: 'TODO: fill these keys in the secret' },
@@ -389,8 +389,9 @@ function cronEntries(crontab: CrontabImport | undefined, input: CrontabInput | u
   } else if (crontab.timeZone && !validateTimeZone(crontab.timeZone.value)) {
     defaults.push({ key: 'timeZone', node: scalar(crontab.timeZone.value), source: `${input!.file}:${crontab.timeZone.line}` });
   } else {
-    defaults.push({ key: 'timeZone', node: scalar('Etc/UTC'), source: 'the times are taken as UTC: whenever writes them in the server’s local zone; pass --time-zone if that was not UTC' });
-    notes.push({ source: { file: input!.scheduleFile ?? input!.file }, message: 'times are taken as UTC (whenever writes the server’s local time); pass --time-zone ZONE if the server ran in another zone' });
+    const who = input!.scheduleFile ? 'whenever writes them' : 'cron reads them';
+    defaults.push({ key: 'timeZone', node: scalar('Etc/UTC'), source: `the times are taken as UTC: ${who} in the server’s local zone; pass --time-zone if that was not UTC` });
+    notes.push({ source: { file: input!.scheduleFile ?? input!.file }, message: `times are taken as UTC (${who} in the server’s local zone); pass --time-zone ZONE if the server ran in another zone` });
   }
   entries.push({ key: 'defaults', node: object(defaults) });
 
@@ -402,7 +403,7 @@ function cronEntries(crontab: CrontabImport | undefined, input: CrontabInput | u
   }
 
   const lines = crontab.lines;
-  const nameOf = (l: CronLine) => slug(l.task ?? l.command ?? l.raw);
+  const nameOf = (l: CronLine) => slug(nameSource(l));
   const names = uniqueNames(lines, nameOf, (l) => `${l.schedule}\n${l.command ?? l.raw}`, CRONJOB_NAME_MAX);
   const tasks: Entry[] = [];
   // A note every line shares (whenever's `set :output`) is said once, above the tasks.
@@ -432,8 +433,20 @@ function cronEntries(crontab: CrontabImport | undefined, input: CrontabInput | u
     tasks.push({ node: task, source: where(l.source), ...(above.length ? { above } : {}) });
   });
   entries.push({ key: 'tasks', node: array(tasks) });
-  if (input?.runner) above.unshift(`from ${input.runner}${input.scheduleFile ? ` (${input.scheduleFile})` : ''}: ${count} CronJob${count === 1 ? '' : 's'}${todoCount ? `, ${todoCount} TODO` : ''}`);
+  if (input) above.unshift(`from ${input.file}: ${count} CronJob${count === 1 ? '' : 's'}${todoCount ? `, ${todoCount} TODO` : ''}`);
   return { entries, above, count, todoCount };
+}
+
+/** What a CronJob is named after: the rake task or runner code of a plain command too, else the program and its arguments. */
+function nameSource(l: CronLine): string {
+  const text = l.task ?? l.command ?? l.raw;
+  if (l.kind && l.kind !== 'command') return text;
+  const t = text.replace(/^([A-Za-z_][A-Za-z0-9_]*=\S*\s+)*/, '').replace(/^bundle exec /, '');
+  const rake = /^(?:\S*\/)?(?:rake|rails) ([a-z0-9_:-]+\S*)/.exec(t);
+  if (rake && rake[1] !== 'runner') return rake[1]!;
+  const runner = /^(?:\S*\/)?(?:rails|runner)(?: runner)? ['"]?([^'"]+)/.exec(t);
+  if (runner) return runner[1]!;
+  return t.replace(/^\S*\//, '');
 }
 
 function secretEntries(app: string, roles: string[], db: DatabaseConfig | undefined, src: AppSources, uses: EnvUse[], kafkaKeys: string[], kafkaSecret: string, todos: Todo[]) {
