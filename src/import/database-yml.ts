@@ -2,7 +2,7 @@
 // feeds the connection budget. ERB is recognized, never evaluated: each <%= … %>
 // becomes a placeholder, the ENV variables it reads are listed, and a fallback
 // it names (`ENV.fetch("RAILS_MAX_THREADS") { 5 }`) is read as the value.
-import { parseDocument, isMap, isScalar, type Document } from 'yaml';
+import { parseDocument, isAlias, isMap, isScalar, isSeq, type Document } from 'yaml';
 import { assertText, importError, type Source } from './types.js';
 
 export interface ErbExpression {
@@ -124,7 +124,21 @@ export function parseDatabaseYml(text: string, file: string, environment: string
     }
   }
   if (!section || typeof section !== 'object') return out;
-  const nodeOf = (key: string) => (isMap(sectionNode) ? sectionNode.items.find((p) => isScalar(p.key) && String(p.key.value) === key) : undefined);
+  // A key's own node, or the node a merge key (`<<: *default`) brings in: its line is where it is written.
+  const nodeOf = (key: string, node: unknown = sectionNode, depth = 0): { key: unknown } | undefined => {
+    if (!isMap(node) || depth > 10) return undefined;
+    const own = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    if (own) return own;
+    for (const p of node.items) {
+      if (!isScalar(p.key) || (p.key.value !== '<<' && p.key.source !== '<<')) continue;
+      const sources = isSeq(p.value) ? p.value.items : [p.value];
+      for (const src of sources) {
+        const found = nodeOf(key, isAlias(src) ? src.resolve(doc) : src, depth + 1);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
 
   const adapter = section.adapter;
   if (typeof adapter === 'string') {

@@ -73,6 +73,8 @@ function inline(node: Node, syn: Syntax, ts: boolean): string {
 }
 
 const isEmpty = (n: Node) => (n.kind === 'object' ? n.entries.length === 0 : n.kind === 'array' ? n.items.length === 0 : false);
+/** Only comments and drafts: no member that makes a value. */
+const hasNoValues = (n: Node) => n.kind !== 'scalar' && (n.kind === 'object' ? n.entries : n.items).every((e) => !e.node || e.draft);
 const writesInline = (n: Node) => n.kind === 'scalar' || isEmpty(n) || n.inline === true;
 
 export function emitTs(root: Node, header: string[]): string {
@@ -123,6 +125,14 @@ function yamlMembers(members: Entry[], depth: number, out: string[], isArray: bo
       continue;
     }
     const children = e.node.kind === 'array' ? e.node.items : (e.node as { entries: Entry[] }).entries;
+    if (hasNoValues(e.node)) {
+      // `key:` over comments alone would read as null: write the empty value, then the comments.
+      out.push(`${pad}${lead}${isArray ? '' : ' '}${e.node.kind === 'array' ? '[]' : '{}'}${src}`);
+      const sub: string[] = [];
+      yamlMembers(children, depth + 1, sub, e.node.kind === 'array');
+      out.push(...sub);
+      continue;
+    }
     if (isArray) {
       // A block mapping inside a list: the first member goes on the "- " line.
       const sub: string[] = [];

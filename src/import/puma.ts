@@ -27,18 +27,49 @@ export function parsePuma(text: string, file: string): PumaConfig {
     return undefined;
   };
   const out: PumaConfig = {};
-  const threads = /^[ \t]*threads[ \t(]+([^,\n]+),[ \t]*([^)\n]+?)\)?[ \t]*$/m.exec(code);
+  /** The arguments of a top-level call: `name a, b` or `name(a, b)`. */
+  const call = (name: string): { args: string; index: number } | undefined => {
+    const m = new RegExp(`^[ \\t]*${name}\\b[ \\t]*(\\(?)(.+?)[ \\t]*$`, 'm').exec(code);
+    if (!m) return undefined;
+    const args = m[1] ? m[2]!.replace(/\)$/, '') : m[2]!;
+    return { args: args.trim(), index: m.index };
+  };
+  const threads = call('threads');
   if (threads) {
-    const min = valueOf(threads[1]!);
-    const max = valueOf(threads[2]!);
-    if (min !== undefined && max !== undefined) out.threads = { min, max, line: lineAt(text, threads.index!) };
+    const parts = splitArgs(threads.args);
+    const min = parts[0] !== undefined ? valueOf(parts[0]) : undefined;
+    const max = parts[1] !== undefined ? valueOf(parts[1]) : undefined;
+    if (min !== undefined && max !== undefined) out.threads = { min, max, line: lineAt(text, threads.index) };
   }
-  const workers = /^[ \t]*workers[ \t(]+([^\n)]+)\)?[ \t]*$/m.exec(code);
-  if (workers) out.workers = { value: valueOf(workers[1]!), code: workers[1]!.trim(), line: lineAt(text, workers.index!) };
-  const port = /^[ \t]*port[ \t(]+([^\n)]+(?:\)[^\n)]*)?)\)?[ \t]*$/m.exec(code);
+  const workers = call('workers');
+  if (workers) out.workers = { value: valueOf(workers.args), code: workers.args, line: lineAt(text, workers.index) };
+  const port = call('port');
   if (port) {
-    const v = valueOf(port[1]!);
-    if (v !== undefined && v >= 1 && v <= 65535) out.port = { value: v, line: lineAt(text, port.index!) };
+    const v = valueOf(splitArgs(port.args)[0] ?? '');
+    if (v !== undefined && v >= 1 && v <= 65535) out.port = { value: v, line: lineAt(text, port.index) };
   }
+  return out;
+}
+
+/** Splits call arguments at top-level commas (not inside parentheses, braces or quotes). */
+function splitArgs(args: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let cur = '';
+  for (const c of args) {
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if ('({['.includes(c)) depth++;
+    else if (')}]'.includes(c)) depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  if (cur.trim()) out.push(cur.trim());
   return out;
 }

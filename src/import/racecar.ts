@@ -26,9 +26,10 @@ export function parseConsumers(text: string, file: string): RacecarConsumer[] {
       if (!m[2]) stack.push({ name: m[1], kind: 'module' });
       continue;
     }
-    if ((m = /^class\s+([A-Z][A-Za-z0-9_:]*)\s*(?:<\s*(::)?([A-Z][A-Za-z0-9_:]*))?/.exec(t))) {
-      const name = [...stack.filter((s) => s.kind !== 'block' && s.name).map((s) => s.name!), m[1]!].join('::');
-      stack.push({ name: m[1], kind: 'class' });
+    if ((m = /^class\s+(::)?([A-Z][A-Za-z0-9_:]*)\s*(?:<\s*(?:::)?([A-Z][A-Za-z0-9_:]*))?/.exec(t))) {
+      // `class ::X` is top-level whatever the nesting.
+      const name = m[1] ? m[2]! : [...stack.filter((s) => s.kind !== 'block' && s.name).map((s) => s.name!), m[2]!].join('::');
+      stack.push({ name: m[2], kind: 'class' });
       if (m[3] === 'Racecar::Consumer') {
         current = { className: name, topics: [], source: { file, line: i + 1 } };
         out.push(current);
