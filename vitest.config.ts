@@ -6,11 +6,22 @@ const e2e = process.env.RAILYARD_E2E === '1';
 export default defineConfig({
   resolve: { alias: { railyard: new URL('./src/index.ts', import.meta.url).pathname } },
   test: {
-    include: e2e ? ['test/e2e/**/*.test.ts'] : ['test/**/*.test.ts'],
-    exclude: e2e ? [] : ['test/e2e/**', 'node_modules/**'],
+    // In e2e mode the two projects below say what they include.
+    ...(e2e ? {} : { include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'node_modules/**'] }),
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/support/build.ts'],
+    // The real-node suite measures request latency and job timing on two
+    // cores: it runs after the container and kwok suites have finished
+    // (a later group), not beside their image builds and deploys.
+    ...(e2e
+      ? {
+          projects: [
+            { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], exclude: ['test/e2e/node/**'], sequence: { groupOrder: 0 } } },
+            { extends: true, test: { name: 'node', include: ['test/e2e/node/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+          ],
+        }
+      : {}),
   },
 });
