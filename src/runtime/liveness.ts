@@ -78,6 +78,7 @@ export function createLiveness(opts: LivenessOptions) {
   let pingTimer: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let scanning = false;
+  let scanFailing = false;
   let lostLogged = false;
 
   const lost = (c: Conn, why: string) => {
@@ -217,8 +218,12 @@ export function createLiveness(opts: LivenessOptions) {
           await one(releaseLockSql(name));
         }
       }
+      if (scanFailing) log('info', 'reclaim scans work again');
+      scanFailing = false;
     } catch (e) {
-      log('warn', `reclaim scan failed: ${opts.scrub(describe(e as Error))}`);
+      // Once per streak: a database that is away fails every scan until it is back.
+      if (!scanFailing) log('warn', `reclaim scan failed: ${opts.scrub(describe(e as Error))}`);
+      scanFailing = true;
     } finally {
       scanning = false;
       if (!closed) {
@@ -256,8 +261,15 @@ export function createLiveness(opts: LivenessOptions) {
         try {
           const r = await takeLock();
           if (r.got) {
-            const n = await affected(unlockHostSql(host));
-            if (n > 0) log('warn', `freed ${n} job lock(s) left by an earlier container of this pod`, { reclaimed_jobs: n, host, cause: 'earlier container' });
+            try {
+              const n = await affected(unlockHostSql(host));
+              if (n > 0) log('warn', `freed ${n} job lock(s) left by an earlier container of this pod`, { reclaimed_jobs: n, host, cause: 'earlier container' });
+            } catch (e) {
+              // The lock went with the connection: take it again first.
+              if (!held) throw e;
+              // Anything else (no delayed_jobs table yet) must not keep the workers from starting.
+              log('warn', `cannot free the job locks of an earlier container of this pod (${opts.scrub(describe(e as Error))}); starting the workers anyway`);
+            }
             break;
           }
           if (!warned) log('warn', `waiting for the liveness lock ${ownLock}: another database session holds it (connection ${String(r.holder)}); worker slots start once it is free`, { lock: ownLock });

@@ -44,11 +44,12 @@ afterAll(async () => {
 const dbEnv = (extra: Record<string, string | undefined> = {}) =>
   baseEnv({ DATABASE_URL: undefined, ...db.env, RAILYARD_RECLAIM: 'on', DELAYED_JOB_POOLS: '--pool=*:1', ...extra });
 
-/** A slot that says what RAILYARD_WORKER_HOST it got and its pid, then waits for SIGTERM. */
+/** A slot that says what RAILYARD_WORKER_HOST it got and its pid, then waits for SIGTERM (exit 0). */
 const REPORTER = [
   NODE,
   '-e',
-  'console.log(JSON.stringify({ worker_host: process.env.RAILYARD_WORKER_HOST ?? null, child_pid: process.pid })); process.on("SIGTERM", () => process.exit(0)); setInterval(() => {}, 1 << 30);',
+  // The handler first: the test sends SIGTERM as soon as it sees the line.
+  'process.on("SIGTERM", () => process.exit(0)); console.log(JSON.stringify({ worker_host: process.env.RAILYARD_WORKER_HOST ?? null, child_pid: process.pid })); setInterval(() => {}, 1 << 30);',
 ];
 
 async function lockedRows(): Promise<{ id: number; locked_by: string | null }[]> {
@@ -138,7 +139,7 @@ describe('the runtime and its liveness lock', () => {
     expect(child2.worker_host).toBe('dup-pod');
     expect(second.lines.indexOf(child2)).toBeGreaterThan(second.lines.indexOf(took));
     second.kill('SIGTERM');
-    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(await second.exited, second.raw.join('\n')).toEqual({ code: 0, signal: null });
     // Released at exit, not left to the session's end.
     const [[after]] = (await conn.query('SELECT IS_FREE_LOCK(?) AS free', [lockName('dup-pod')])) as unknown as [{ free: number }[]];
     expect(after!.free).toBe(1);
@@ -173,6 +174,19 @@ describe('the runtime and its liveness lock', () => {
     const health = await httpGet(port, '/health');
     expect(health.status).toBe(503);
     expect(health.body.children).toEqual([{ pool: '*', slot: 0, pid: null, state: 'waiting', restarts: 0 }]);
+    rt.kill('SIGTERM');
+    expect(await rt.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('no delayed_jobs table (yet): the workers start anyway under the lock, and the failing scans are logged once', async () => {
+    await db.query(`CREATE DATABASE IF NOT EXISTS nojobs`);
+    for (const host of ['%', 'localhost']) await db.query(`GRANT ALL PRIVILEGES ON nojobs.* TO ?@?`, [db.user, host]);
+    const rt = await startRuntime(['worker', '--', ...REPORTER], dbEnv({ POD_NAME: 'nojobs-pod', DATABASE_NAME: 'nojobs', RAILYARD_RECLAIM_INTERVAL_MS: '200' }));
+    const child = await rt.waitFor((l) => 'child_pid' in l);
+    expect(child.worker_host).toBe('nojobs-pod');
+    expect(rt.lines.find((l) => String(l.message).startsWith('cannot free the job locks of an earlier container'))).toMatchObject({ level: 'warn' });
+    await sleep(1500);
+    expect(rt.lines.filter((l) => String(l.message).startsWith('reclaim scan failed'))).toHaveLength(1);
     rt.kill('SIGTERM');
     expect(await rt.exited).toEqual({ code: 0, signal: null });
   });
