@@ -145,6 +145,16 @@ describe('railyard init on the Rails fixture app', () => {
     expect(readFileSync(join(dir, 'railyard.config.yaml'), 'utf8')).toMatch(/- \{ name: reports-daily, schedule: "30 4 \* \* \*", command: "bundle exec rake reports:daily" \} # config\/schedule\.rb:6$/m);
   });
 
+  it('takes --out DIR as DIR/railyard.config.ts, and --out FILE.yaml as YAML', () => {
+    const dir = app();
+    const outDir = mkdtempSync(join(root, 'outdir-'));
+    expect(railyard(['init', dir, '--out', outDir]).code).toBe(0);
+    expect(readFileSync(join(outDir, 'railyard.config.ts'), 'utf8')).toMatch(/defineApp\(/);
+    expect(railyard(['init', dir, '--out', join(outDir, 'shop.yaml')]).code).toBe(0);
+    expect(readFileSync(join(outDir, 'shop.yaml'), 'utf8')).toMatch(/^name: rails-app /m);
+    expect(existsSync(join(dir, 'railyard.config.ts'))).toBe(false);
+  });
+
   it('never overwrites a config without --force', () => {
     const dir = app({ 'railyard.config.ts': '// mine\n' });
     const r = railyard(['init', dir]);

@@ -2,7 +2,7 @@
 // Reading the app and running whenever is src/import/read-app.ts; the mapping is
 // src/import (pure). This file is flags, the summary and the one atomic write.
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { validateTimeZone } from '../../config/cron.js';
 import { ConfigError } from '../../config/errors.js';
@@ -59,7 +59,10 @@ Examples:
       if (flags.format !== undefined && flags.format !== 'ts' && flags.format !== 'yaml') fail([`--format must be ts or yaml, not "${flags.format}"`]);
       const outExt = flags.out ? extname(flags.out) : '';
       const format: 'ts' | 'yaml' = (flags.format as 'ts' | 'yaml' | undefined) ?? (outExt === '.yaml' || outExt === '.yml' ? 'yaml' : 'ts');
-      const out = resolve(flags.out ?? join(appDir, format === 'ts' ? 'railyard.config.ts' : 'railyard.config.yaml'));
+      const defaultName = format === 'ts' ? 'railyard.config.ts' : 'railyard.config.yaml';
+      let out = resolve(flags.out ?? join(appDir, defaultName));
+      // --out DIR means DIR/railyard.config.ts (or .yaml).
+      if (flags.out && (flags.out.endsWith('/') || (existsSync(out) && statSync(out).isDirectory()))) out = join(out, defaultName);
       if (flags.out && format === 'ts' && /\.ya?ml$/.test(outExt)) fail([`--out ${flags.out} is YAML, but --format is ts`]);
       if (flags.timeZone !== undefined) {
         const problem = validateTimeZone(flags.timeZone);
