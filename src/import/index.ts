@@ -280,7 +280,7 @@ function webEntries(processes: ProcfileProcess[], puma: PumaConfig | undefined, 
     if (db?.pool?.value !== undefined && db.pool.value < t.max) {
       todos.push({ source: { file: 'config/database.yml', line: db.pool.line }, message: `pool ${db.pool.value} is below Puma's ${t.max} threads; railyard's database.yml sizes the pool to the threads` });
     }
-  } else if (db?.pool?.value !== undefined) {
+  } else if (db?.pool?.value !== undefined && db.pool.value >= 1) {
     out.push({ key: 'threads', node: object([{ key: 'min', node: scalar(db.pool.value) }, { key: 'max', node: scalar(db.pool.value) }], true), source: `config/database.yml:${db.pool.line} (pool; one thread per connection)` });
   }
   if (db?.pool) out.push({ above: [`database pool: ${db.pool.erb ? db.pool.erb.code : db.pool.value} (config/database.yml:${db.pool.line}); railyard's database.yml gives each process one connection per thread, and railyard check counts them against database.maxConnections`] });
@@ -314,7 +314,12 @@ function workerEntries(processes: ProcfileProcess[], cap: Map<string, Capistrano
   for (const t of capWorkers.todos) todos.push(t);
   for (const [f] of cap) if (f !== 'config/deploy.rb' && f !== stageFile && cap.get(f)!.size > 0) notes.push({ source: { file: f }, message: `delayed_job settings of another stage; the config is for ${environment}` });
   const procWorkers = processes.filter((p) => p.kind === 'worker');
-  const names = uniqueNames(procWorkers, (p) => slug(p.name), (p) => p.name, 40, new Set(['rails-server']));
+  // Worker keys start with a letter (the model's rule): `1: …` becomes w-1.
+  const keyOf = (p: ProcfileProcess) => {
+    const s = slug(p.name);
+    return /^[a-z]/.test(s) ? s : `w-${s || 'worker'}`.replace(/-+$/, '');
+  };
+  const names = uniqueNames(procWorkers, keyOf, (p) => p.name, 40, new Set(['rails-server']));
   const used = new Set<string>();
   const worker = (key: string, name: string, source: string, pools: Pool[], above: string[], draft = false): Entry => ({
     key,
