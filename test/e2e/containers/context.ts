@@ -28,8 +28,16 @@ const STANDIN_CONSUMER_RB = `# Stand-in for \`racecar <ConsumerClass>\`: Debian 
 consumer = ARGV.fetch(0)
 stop = false
 %w[TERM INT].each { |signal| Signal.trap(signal) { stop = true } }
+require "fileutils"
+# Like racecar's liveness probe: the file is touched after every poll and
+# removed at shutdown, so the runtime's /health reads it as for racecar.
+liveness = ENV["RACECAR_LIVENESS_PROBE_FILE_PATH"]
 Rails.logger.info("stand-in consumer #{consumer} polling")
-sleep 0.2 until stop
+until stop
+  FileUtils.touch(liveness) if liveness
+  sleep 0.2
+end
+File.delete(liveness) if liveness && File.exist?(liveness)
 Rails.logger.info("stand-in consumer #{consumer} stopped")
 `;
 

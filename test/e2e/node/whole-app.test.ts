@@ -25,6 +25,9 @@ const RUN_ID = Date.now().toString(36);
 const TAG1 = `node1${RUN_ID}`;
 const TAG2 = `node2${RUN_ID}`;
 const TAG_BAD = `nodebad${RUN_ID}`;
+/** Releases for the deploy-time comparison: railyard and the kubectl sequence, alternating. */
+const BENCH_RUNS = 3;
+const BENCH_TAGS = Array.from({ length: 2 * BENCH_RUNS }, (_, i) => `nodebench${i}${RUN_ID}`);
 const RESULTS = join(ROOT, '.cache/node-results.json');
 /** How long a cron tick takes: longer than its one-minute schedule, so Forbid has something to forbid. */
 const TICK_SECONDS = 70;
@@ -108,7 +111,32 @@ async function cli(args: string[]): Promise<RunResult> {
   outputs.push(r);
   return r;
 }
-const deploy = (cfg: string, tag: string, timeout = 300) => cli(['deploy', cfg, '--image-tag', tag, '--timeout', String(timeout)]);
+const deploy = (cfg: string, tag: string, timeout = 300, ...extra: string[]) => cli(['deploy', cfg, '--image-tag', tag, '--timeout', String(timeout), ...extra]);
+
+/**
+ * The anchor: what `railyard deploy` replaces, by hand on the same rendered
+ * manifests. Migration Job applied and awaited, then every manifest applied
+ * server-side, then each Deployment's rollout awaited. Returns its wall time.
+ */
+async function kubectlSequence(tag: string): Promise<number> {
+  const out = tempDir('node-synth');
+  const s = await railyard(['synth', cfgDir, '--out', out, '--image-tag', tag, '--quiet', '--no-runtime']);
+  expect(s.code, s.stderr).toBe(0);
+  const job = /^  name: (\S+)$/m.exec(readFileSync(join(out, 'migrate/job.yaml'), 'utf8'))![1]!;
+  const must = async (args: string[]) => {
+    const r = await kubectl(kubeconfig, args);
+    expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  };
+  const t0 = performance.now();
+  await must(['apply', '--server-side', '--force-conflicts', '-f', join(out, 'migrate/job.yaml')]);
+  await must(['wait', '--for=condition=complete', `job/${job}`, '-n', NS, '--timeout=300s']);
+  await must(['apply', '--server-side', '--force-conflicts', '-R', '-f', join(out, 'k8s')]);
+  const names = [app.web.name, ...Object.values(app.workers).map((w) => w.name), ...Object.values(app.consumers).map((c) => c.name)];
+  for (const n of names) await must(['rollout', 'status', `deployment/${n}`, '-n', NS, '--timeout=300s']);
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function sql<T = Record<string, any>>(q: string, params: unknown[] = []): Promise<T[]> {
   return db.query<T>(q, params);
@@ -166,7 +194,7 @@ beforeAll(async () => {
   const refs: string[] = [];
   for (const t of targets) {
     refs.push(imageRef(app, t, TAG1));
-    for (const tag of [TAG2, TAG_BAD]) {
+    for (const tag of [TAG2, TAG_BAD, ...BENCH_TAGS]) {
       await podman(['tag', imageRef(app, t, TAG1), imageRef(app, t, tag)]);
       refs.push(imageRef(app, t, tag));
     }
@@ -262,8 +290,11 @@ describe('the whole app on a real node', () => {
     }
     // Every slot of every pool took part.
     expect(new Set(runs.map((r) => `${r.pod.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')} ${r.slot}`)).size).toBe(5);
-    const left = await sql<{ n: number }>('SELECT COUNT(*) AS n FROM storecove_node.delayed_jobs');
-    expect(Number(left[0]!.n)).toBe(0);
+    // delayed_job deletes a job's row just after its perform returns.
+    await waitUntil('an empty delayed_jobs table', 30_000, async () => {
+      const left = await sql<{ n: number }>('SELECT COUNT(*) AS n FROM storecove_node.delayed_jobs');
+      return Number(left[0]!.n) === 0 ? true : undefined;
+    }, 500);
   }, 600_000);
 
   it('rolls out a new tag under load: 0 failed requests, in-flight jobs finish inside the grace period, 0 lost, 0 run twice', async () => {
@@ -327,6 +358,70 @@ describe('the whole app on a real node', () => {
     expect(after.every((p) => p.image.endsWith(TAG2))).toBe(true);
   }, 900_000);
 
+  it('runs the jobs of a force-deleted worker pod and of an OOM-killed worker again, exactly once more, within 2 minutes', async () => {
+    const runsOf = (prefix: string) =>
+      sql<{ label: string; pod: string; pid: number; started_at: Date; finished_at: Date | null }>(`SELECT label, pod, pid, started_at, finished_at FROM storecove_node.job_runs WHERE label LIKE '${prefix}%' ORDER BY started_at`);
+    const byLabel = (rows: Awaited<ReturnType<typeof runsOf>>) => {
+      const m = new Map<string, typeof rows>();
+      for (const r of rows) m.set(r.label, [...(m.get(r.label) ?? []), r]);
+      return m;
+    };
+
+    // 1. A worker pod deleted without grace while its three slots each run a 40 s job.
+    const victim = (await runningPods()).find((p) => p.component === 'worker-primary')!;
+    const kill = ['mail:kill-0:40', 'inbound_a:kill-1:40', 'inbound_b:kill-2:40'];
+    await enqueue(kill);
+    await waitUntil('the three jobs in flight on the victim', 90_000, async () => {
+      const rows = (await runsOf('kill-')).filter((r) => !r.finished_at && r.pod === victim.name);
+      return rows.length === 3 ? true : undefined;
+    }, 500);
+    const killedAt = Date.now();
+    const del = await kubectl(kubeconfig, ['delete', 'pod', victim.name, '-n', NS, '--grace-period=0', '--force']);
+    expect(del.code, del.stderr).toBe(0);
+    const killRuns = await waitUntil('every killed job run again to the end', 240_000, async () => {
+      const m = byLabel(await runsOf('kill-'));
+      return [...m.values()].length === 3 && [...m.values()].every((rs) => rs.some((r) => r.finished_at)) ? m : undefined;
+    }, 1000);
+    const rerunDelays: number[] = [];
+    for (const [label, rs] of killRuns) {
+      expect(rs, label).toHaveLength(2);
+      expect(rs[0]!.pod, label).toBe(victim.name);
+      expect(rs[0]!.finished_at, label).toBeNull();
+      expect(rs[1]!.pod, label).not.toBe(victim.name);
+      expect(rs[1]!.finished_at, label).not.toBeNull();
+      rerunDelays.push(rs[1]!.started_at.getTime() - killedAt);
+    }
+
+    // 2. A worker process killed by the kernel at its container's memory limit, mid-job.
+    const oomPod = (await runningPods()).find((p) => p.component === 'worker-secondary')!;
+    await enqueue(['reports:oom-0:5']);
+    const oomRuns = await waitUntil('the OOM-killed job run again to the end', 240_000, async () => {
+      const rs = await runsOf('oom-');
+      return rs.some((r) => r.finished_at) ? rs : undefined;
+    }, 1000);
+    expect(oomRuns).toHaveLength(2);
+    expect(oomRuns[0]!.finished_at).toBeNull();
+    expect(oomRuns[0]!.pod).toBe(oomPod.name);
+    expect(oomRuns[1]!.pid).not.toBe(oomRuns[0]!.pid);
+    const oomDelay = oomRuns[1]!.started_at.getTime() - oomRuns[0]!.started_at.getTime();
+    const oomEvents = await kubectl(kubeconfig, ['logs', '-n', NS, oomPod.name]);
+    expect(oomEvents.stdout).toMatch(/exited with signal SIGKILL|SIGKILL/);
+
+    results.hardKills = {
+      forceDeleteRerunMs: rerunDelays.map((d) => Math.round(d)),
+      forceDeleteRerunMaxMs: Math.round(Math.max(...rerunDelays)),
+      oomRerunAfterFirstStartMs: Math.round(oomDelay),
+      runsPerKilledJob: 2,
+    };
+    for (const d of rerunDelays) expect(d).toBeLessThanOrEqual(120_000);
+    expect(oomDelay).toBeLessThanOrEqual(120_000);
+    // Nothing left locked or queued.
+    await waitUntil('an empty delayed_jobs table', 30_000, async () => {
+      const left = await sql<{ n: number }>('SELECT COUNT(*) AS n FROM storecove_node.delayed_jobs');
+      return Number(left[0]!.n) === 0 ? true : undefined;
+    }, 500);
+  }, 900_000);
+
   it('rolls back a release whose readiness never passes, with 0 failed requests through the Service meanwhile', async () => {
     const load = startLoad(await serviceUrl('/health/readiness'), { ratePerSecond: 25, maxRequests: 20_000, maxMs: 600_000 });
     await sleep(2000);
@@ -351,6 +446,32 @@ describe('the whole app on a real node', () => {
       return ps.length > 0 && ps.every((p) => p.image.endsWith(TAG2)) ? true : undefined;
     });
   }, 900_000);
+
+  it('deploys within 1.2x of the plain kubectl sequence on the same manifests (medians, alternating runs)', async () => {
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    const phases: Record<string, number>[] = [];
+    for (let i = 0; i < BENCH_RUNS; i++) {
+      const t0 = performance.now();
+      const r = await deploy(cfgDir, BENCH_TAGS[2 * i]!, 300, '--json');
+      ours.push(performance.now() - t0);
+      expect(r.code, r.stderr).toBe(0);
+      phases.push(JSON.parse(r.stdout).phaseMs);
+      theirs.push(await kubectlSequence(BENCH_TAGS[2 * i + 1]!));
+    }
+    const ratio = median(ours) / median(theirs);
+    results.deployVsKubectl = {
+      runs: BENCH_RUNS,
+      railyardMs: ours.map(Math.round),
+      kubectlMs: theirs.map(Math.round),
+      medianRailyardMs: Math.round(median(ours)),
+      medianKubectlMs: Math.round(median(theirs)),
+      ratio: +ratio.toFixed(3),
+      // The phase timings of each railyard rollout, from deploy --json.
+      phaseMs: phases,
+    };
+    expect(ratio).toBeLessThanOrEqual(1.2);
+  }, 1_800_000);
 
   it('runs every container as uid/gid 1000 with a read-only root, writable emptyDirs, no capabilities and seccomp filtering', async () => {
     const targets = await runningPods();
