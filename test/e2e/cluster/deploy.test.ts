@@ -24,7 +24,7 @@ import { instanceSelector } from '../../../src/deploy/plan.js';
 import { renderManifests } from '../../../src/render/kubernetes/index.js';
 import { migrationJobName } from '../../../src/render/kubernetes/jobs.js';
 import { findLeaks, kubeconfigCredentials, releaseRecordText, type Place, type Planted } from '../../support/secret-scan.js';
-import { kubectl, kubectlJson, railyard, requireCluster, ROOT, tempDir, type RunResult } from './support.js';
+import { kubectl, kubectlJson, kwokOnlyLogging, railyard, requireCluster, ROOT, tempDir, type RunResult } from './support.js';
 
 const NS = 'e2e-deploy';
 const example = join(ROOT, 'examples/storecove/railyard.config.ts');
@@ -35,7 +35,7 @@ function configDir(name: string, body: string): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'railyard.config.ts'),
-    `import { defineApp } from 'railyard';\nimport storecove from ${JSON.stringify(example)};\nconst base = { ...storecove, namespace: ${JSON.stringify(NS)}, rollbar: { environment: 'e2e' } };\nexport default defineApp(${body});\n`,
+    `import { defineApp } from 'railyard';\nimport storecove from ${JSON.stringify(example)};\nconst base = { ...storecove, namespace: ${JSON.stringify(NS)}, rollbar: { environment: 'e2e' }, ${kwokOnlyLogging('storecove')} };\nexport default defineApp(${body});\n`,
   );
   return dir;
 }
