@@ -14,107 +14,113 @@ export const WHENEVER_HOOK_RB = `# Loaded into whenever by railyard init (RUBYOP
 # to $RAILYARD_WHENEVER_JOBS: the schedule.rb lines of the job and of its
 # every, the templates it was built from, and the crontab command it became;
 # and, when whenever fails, the error and the schedule.rb line it came from.
-# Nothing is required here: the hooks attach when whenever defines its classes,
+# whenever itself is not required here: the hooks attach when it defines its classes,
 # in whichever process loads it (bundle exec loads whenever into its own).
-require 'json'
+# A hook that fails must not take whenever down with it: everything is guarded.
+begin
+  require 'json'
 
-module RailyardWhenever
-  class << self
-    attr_accessor :file, :every_line, :every, :current, :started
-  end
+  module RailyardWhenever
+    class << self
+      attr_accessor :file, :every_line, :every, :current, :started
+    end
 
-  def self.write(record)
-    @io ||= File.open(ENV.fetch('RAILYARD_WHENEVER_JOBS'), 'a').tap { |f| f.sync = true }
-    @io.puts(JSON.generate(record))
-  rescue StandardError
-    nil
-  end
+    def self.write(record)
+      @io ||= File.open(ENV.fetch('RAILYARD_WHENEVER_JOBS'), 'a').tap { |f| f.sync = true }
+      @io.puts(JSON.generate(record))
+    rescue StandardError
+      nil
+    end
 
-  # The innermost frame in the schedule file (instance_eval names it after options[:file]).
-  def self.line_of(locations)
-    return nil unless locations
-    loc = locations.find { |l| file && l.path == file } ||
-          locations.find { |l| l.path && !l.path.include?('/whenever') && !l.path.start_with?('<internal') && l.path != __FILE__ }
-    loc && loc.lineno
-  end
+    # The innermost frame in the schedule file (instance_eval names it after options[:file]).
+    def self.line_of(locations)
+      return nil unless locations
+      loc = locations.find { |l| file && l.path == file } ||
+            locations.find { |l| l.path && !l.path.include?('/whenever') && !l.path.start_with?('<internal') && l.path != __FILE__ }
+      loc && loc.lineno
+    end
 
-  module JobList
-    def initialize(options)
-      RailyardWhenever.file = options[:file] if options.is_a?(Hash)
-      unless RailyardWhenever.started
-        RailyardWhenever.started = true
-        RailyardWhenever.write(loaded: defined?(Whenever::VERSION) ? Whenever::VERSION : 'unknown')
+    module JobList
+      def initialize(options)
+        RailyardWhenever.file = options[:file] if options.is_a?(Hash)
+        unless RailyardWhenever.started
+          RailyardWhenever.started = true
+          RailyardWhenever.write(loaded: defined?(Whenever::VERSION) ? Whenever::VERSION : 'unknown')
+        end
+        super
       end
-      super
+
+      # Splats, not whenever's own parameter lists: they differ between versions.
+      ruby2_keywords def every(*args, &block)
+        RailyardWhenever.every_line = RailyardWhenever.line_of(caller_locations)
+        RailyardWhenever.every = args.first.inspect
+        super(*args, &block)
+      end
     end
 
-    def every(frequency, options = {}, &block)
-      RailyardWhenever.every_line = RailyardWhenever.line_of(caller_locations)
-      RailyardWhenever.every = frequency.inspect
-      super
+    module Job
+      def initialize(options = {})
+        mailto = options[:mailto]
+        record = {
+          line: RailyardWhenever.line_of(caller_locations),
+          every_line: RailyardWhenever.every_line,
+          every: RailyardWhenever.every,
+          at: options[:at].inspect,
+          task: options[:task].to_s,
+          template: options[:template],
+          job_template: options.key?(:job_template) ? options[:job_template] : ':job',
+          mailto: mailto.nil? || mailto == :default_mailto ? nil : mailto.to_s,
+          environment: options[:environment].to_s,
+          environment_variable: options[:environment_variable].to_s,
+        }
+        super
+        @railyard_record = record.merge(redirect: @options[:output].to_s)
+      end
+
+      def output
+        out = super
+        RailyardWhenever.write(@railyard_record.merge(output: out)) if @railyard_record
+        out
+      end
+    end
+
+    module Cron
+      ruby2_keywords def output(*args, &block)
+        RailyardWhenever.current = args[1]
+        result = super(*args, &block)
+        RailyardWhenever.current = nil
+        result
+      end
     end
   end
 
-  module Job
-    def initialize(options = {})
-      mailto = options[:mailto]
-      record = {
-        line: RailyardWhenever.line_of(caller_locations),
-        every_line: RailyardWhenever.every_line,
-        every: RailyardWhenever.every,
-        at: options[:at].inspect,
-        task: options[:task].to_s,
-        template: options[:template],
-        job_template: options.key?(:job_template) ? options[:job_template] : ':job',
-        mailto: mailto.nil? || mailto == :default_mailto ? nil : mailto.to_s,
-        environment: options[:environment].to_s,
-        environment_variable: options[:environment_variable].to_s,
-      }
-      super
-      @railyard_record = record.merge(redirect: @options[:output].to_s)
-    end
+  if ENV['RAILYARD_WHENEVER_JOBS']
+    railyard_patched = {}
+    TracePoint.new(:class) do |tp|
+      klass = tp.self
+      name = klass.is_a?(Module) ? klass.name : nil
+      next unless name && !railyard_patched[name]
+      case name
+      when 'Whenever::JobList' then klass.prepend(RailyardWhenever::JobList)
+      when 'Whenever::Job' then klass.prepend(RailyardWhenever::Job)
+      when 'Whenever::Output::Cron' then klass.singleton_class.prepend(RailyardWhenever::Cron)
+      else next
+      end
+      railyard_patched[name] = true
+    end.enable
 
-    def output
-      out = super
-      RailyardWhenever.write(@railyard_record.merge(output: out)) if @railyard_record
-      out
+    at_exit do
+      error = $!
+      if error && !error.is_a?(SystemExit) && RailyardWhenever.started
+        job = RailyardWhenever.current
+        record = job && job.instance_variable_get(:@railyard_record)
+        line = record ? (record[:every_line] || record[:line]) : RailyardWhenever.line_of(error.backtrace_locations)
+        RailyardWhenever.write(error: error.message, class: error.class.name, line: line)
+      end
     end
   end
-
-  module Cron
-    def output(times, job, options = {}, &block)
-      RailyardWhenever.current = job
-      result = super
-      RailyardWhenever.current = nil
-      result
-    end
-  end
-end
-
-if ENV['RAILYARD_WHENEVER_JOBS']
-  railyard_patched = {}
-  TracePoint.new(:class) do |tp|
-    klass = tp.self
-    name = klass.is_a?(Module) ? klass.name : nil
-    next unless name && !railyard_patched[name]
-    case name
-    when 'Whenever::JobList' then klass.prepend(RailyardWhenever::JobList)
-    when 'Whenever::Job' then klass.prepend(RailyardWhenever::Job)
-    when 'Whenever::Output::Cron' then klass.singleton_class.prepend(RailyardWhenever::Cron)
-    else next
-    end
-    railyard_patched[name] = true
-  end.enable
-
-  at_exit do
-    error = $!
-    if error && !error.is_a?(SystemExit) && RailyardWhenever.started
-      job = RailyardWhenever.current
-      record = job && job.instance_variable_get(:@railyard_record)
-      line = record ? (record[:every_line] || record[:line]) : RailyardWhenever.line_of(error.backtrace_locations)
-      RailyardWhenever.write(error: error.message, class: error.class.name, line: line)
-    end
-  end
+rescue StandardError, ScriptError
+  nil
 end
 `;
 
