@@ -80,6 +80,7 @@ export function createLiveness(opts: LivenessOptions) {
   let scanning = false;
   let scanFailing = false;
   let lostLogged = false;
+  let heldElsewhere = false;
 
   const lost = (c: Conn, why: string) => {
     if (conn !== c) return;
@@ -175,11 +176,14 @@ export function createLiveness(opts: LivenessOptions) {
     try {
       const r = await takeLock();
       if (!r.got) {
-        log('error', `the liveness lock ${ownLock} is held by another database session (connection ${String(r.holder)}): is another pod named like this one?`, { lock: ownLock });
+        // Once, not once a retry.
+        if (!heldElsewhere) log('error', `the liveness lock ${ownLock} is held by another database session (connection ${String(r.holder)}): is another pod named like this one?`, { lock: ownLock });
+        heldElsewhere = true;
         return scheduleRetry();
       }
-      if (lostLogged) log('info', `took the liveness lock ${ownLock} again`, { lock: ownLock });
+      if (lostLogged || heldElsewhere) log('info', `took the liveness lock ${ownLock} again`, { lock: ownLock });
       lostLogged = false;
+      heldElsewhere = false;
       for (const pid of [...pending]) await freeExited(pid);
     } catch {
       scheduleRetry();

@@ -191,6 +191,31 @@ describe('the runtime and its liveness lock', () => {
     expect(await rt.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('its session ended and the lock taken by another session meanwhile: one error line, the lock taken again once free', async () => {
+    const rt = await startRuntime(['worker', '--', ...REPORTER], dbEnv({ POD_NAME: 'steal-pod' }));
+    await rt.waitFor((l) => 'child_pid' in l);
+    const thief = await mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
+    try {
+      const [[s]] = (await thief.query('SELECT IS_USED_LOCK(?) AS id', [lockName('steal-pod')])) as unknown as [{ id: number }[]];
+      await thief.query(`KILL CONNECTION ${Number(s!.id)}`);
+      // The runtime retries a second after the loss; this is sooner.
+      const [[got]] = (await thief.query('SELECT GET_LOCK(?, 5) AS got', [lockName('steal-pod')])) as unknown as [{ got: number }[]];
+      expect(got!.got).toBe(1);
+      await rt.waitFor((l) => String(l.message).startsWith('lost the liveness lock railyard-worker:steal-pod'));
+      await rt.waitFor((l) => String(l.message).startsWith('the liveness lock railyard-worker:steal-pod is held by another database session'));
+      await sleep(3000);
+      expect(rt.lines.filter((l) => String(l.message).includes('is held by another database session'))).toHaveLength(1);
+      await thief.query('SELECT RELEASE_LOCK(?)', [lockName('steal-pod')]);
+      await rt.waitFor((l) => l.message === 'took the liveness lock railyard-worker:steal-pod again', 5000);
+      // The slot ran on throughout.
+      expect(rt.lines.filter((l) => String(l.message).includes('exited with'))).toEqual([]);
+    } finally {
+      await thief.end();
+      rt.kill('SIGTERM');
+      await rt.exited;
+    }
+  });
+
   it('RAILYARD_RECLAIM=off: a warning, no lock, and an inherited RAILYARD_WORKER_HOST does not reach the slots', async () => {
     const rt = await startRuntime(['worker', '--', ...REPORTER], dbEnv({ POD_NAME: 'off-pod', RAILYARD_RECLAIM: 'off', RAILYARD_WORKER_HOST: 'forged' }));
     const child = await rt.waitFor((l) => 'child_pid' in l);
