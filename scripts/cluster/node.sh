@@ -253,6 +253,11 @@ node_stop() {
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
     rm -f "$m"
   done
+  # The CNI library bind-mounts /run/netns on itself (shared propagation) when
+  # it creates the folder; undo that when the folder is ours.
+  if grep -qx /run/netns "$NODE_RUN/created-dirs" 2>/dev/null; then
+    while awk '$5 == "/run/netns" { found = 1 } END { exit !found }' /proc/self/mountinfo; do umount /run/netns 2>/dev/null || umount -l /run/netns || break; done
+  fi
   for cg in /sys/fs/cgroup/*/kubepods; do
     [[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
@@ -287,7 +292,7 @@ node_leftovers() {
   for p in kubelet kube-proxy; do pgrep -x "$p" >/dev/null && echo "process $p"; done
   pgrep -f "containerd --config $NODE_RUN" >/dev/null && echo "process containerd"
   pgrep -f "containerd-shim-runc-v2 .*-address $CTR_SOCK" >/dev/null && echo "process containerd-shim"
-  awk -v a="$NODE_STATE" -v b="$NODE_RUN" '$5 ~ "^" a "(/|$)" || $5 ~ "^" b "(/|$)" { print "mount " $5 }' /proc/self/mountinfo
+  awk -v a="$NODE_STATE" -v b="$NODE_RUN" '$5 ~ "^" a "(/|$)" || $5 ~ "^" b "(/|$)" || $5 ~ "^/run/netns/cni-" { print "mount " $5 }' /proc/self/mountinfo
   ls /run/netns/cni-* 2>/dev/null | sed 's/^/netns /'
   ip -br link show "$NODE_BRIDGE" 2>/dev/null | awk '{ print "interface " $1 }'
   ip -br link show type veth 2>/dev/null | awk '$1 ~ /^veth/ { print "interface " $1 }'

@@ -344,7 +344,9 @@ describe.sequential('railyard deploy on the local control plane', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
 
     // A crashed deploy stops renewing: once its lease expires, --wait-lock takes it over.
-    const stale = await kubectl(kubeconfig, ['replace', '-f', '-'], JSON.stringify(lease(57)));
+    // 15 s left on it: enough for railyard to start and find it held even on a loaded machine
+    // (with 3 s left it had sometimes expired before the first read).
+    const stale = await kubectl(kubeconfig, ['replace', '-f', '-'], JSON.stringify(lease(45)));
     expect(stale.code, stale.stderr).toBe(0);
     const waited = await deploy(full, 'rel0010', '--wait-lock', '60');
     expect(waited.code, waited.stderr).toBe(0);

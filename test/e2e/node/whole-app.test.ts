@@ -288,8 +288,9 @@ describe('the whole app on a real node', () => {
       expect(r.worker_queues.split(','), `${r.label} on ${r.pod} ${r.slot}`).toContain(r.queue);
       expect(r.pod, r.label).toMatch(/^worker-(primary|secondary)-/);
     }
-    // Every slot of every pool took part.
-    expect(new Set(runs.map((r) => `${r.pod.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')} ${r.slot}`)).size).toBe(5);
+    // Every pool of both workers took part (slots of one pool share its queues, so
+    // one of them may take all of a pool's instant jobs).
+    expect(new Set(runs.map((r) => `${r.pod.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')} ${r.slot.split('/')[0]}`)).size).toBe(4);
     // delayed_job deletes a job's row just after its perform returns.
     await waitUntil('an empty delayed_jobs table', 30_000, async () => {
       const left = await sql<{ n: number }>('SELECT COUNT(*) AS n FROM storecove_node.delayed_jobs');
