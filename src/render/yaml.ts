@@ -49,7 +49,10 @@ function scalarOrFlow(v: Json): string {
 /** Words that YAML 1.1 (go-yaml v2, PyYAML) or 1.2 read as something other than a string. */
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 /** Anything a YAML reader could take for a number, date or time in either version. */
-const NUMBERISH = /^[-+.]?(?:[0-9]|\.inf|\.nan)|^[0-9:]+$/i;
+// The last branch: a YAML 1.1 reader of the `yaml` package reads an exponent
+// with no mantissa ("E0", "e+5") as a float (NaN); go-yaml does not, but quoting
+// it costs nothing. Found by the plain-safety property.
+const NUMBERISH = /^[-+.]?(?:[0-9]|\.inf|\.nan)|^[0-9:]+$|^[eE][-+]?[0-9_]+$/i;
 /** Characters safe in a plain scalar; the first is narrower, as `-`, `.`, `:`, `@`, `*`, `=` and space may start an indicator or a number. */
 const PLAIN = /^[A-Za-z0-9_/][A-Za-z0-9_/.:@+=,*\- ]*$/;
 

@@ -66,6 +66,14 @@ describe('emitYaml', () => {
     expect(quoted).toBeGreaterThanOrEqual(200);
   });
 
+  it('quotes an exponent with no mantissa, which a YAML 1.1 reader takes for a float (found by the property above)', () => {
+    for (const s of ['E0', 'e5', 'E+5', 'e-3', 'E05']) {
+      expect(isPlainSafe(s), s).toBe(false);
+      expect(parse(emitYaml({ v: s }), { version: '1.1' })).toEqual({ v: s });
+    }
+    expect(isPlainSafe('E0_x')).toBe(true);
+  });
+
   it('keeps manifests readable: plain keys, block sequences, literal blocks for configs', () => {
     expect(emitYaml({ metadata: { name: 'web', labels: { 'app.kubernetes.io/name': 'shop' } }, spec: { ports: [{ name: 'http', port: 80 }], schedule: '*/5 * * * *', on: 'yes' }, data: { 'a.conf': '[SERVICE]\n    Flush 1\n' } })).toBe(
       [
