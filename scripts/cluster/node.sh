@@ -246,8 +246,7 @@ node_stop() {
   # Mounts under the node's folders (secrets' tmpfs, sandbox shm, overlay
   # rootfs), deepest first, and the CNI network namespaces.
   local m
-  while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(
-    awk -v a="$NODE_STATE" -v b="$NODE_RUN" '$5 ~ "^" a "(/|$)" || $5 ~ "^" b "(/|$)" { print $5 }' /proc/self/mountinfo | sort -r)
+  while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(node_mounts | sort -r)
   for m in /run/netns/cni-*; do
     [[ -e $m ]] || continue
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
@@ -286,13 +285,18 @@ node_iptables_clean() {
   done
 }
 
+# Mount points the node made: under its own folders, and the CNI network namespaces.
+node_mounts() {
+  awk -v a="$NODE_STATE" -v b="$NODE_RUN" '$5 ~ "^" a "(/|$)" || $5 ~ "^" b "(/|$)" || $5 ~ "^/run/netns/cni-" { print $5 }' /proc/self/mountinfo
+}
+
 # What the node would leave behind, one line each; nothing when clean.
 node_leftovers() {
   local p
   for p in kubelet kube-proxy; do pgrep -x "$p" >/dev/null && echo "process $p"; done
   pgrep -f "containerd --config $NODE_RUN" >/dev/null && echo "process containerd"
   pgrep -f "containerd-shim-runc-v2 .*-address $CTR_SOCK" >/dev/null && echo "process containerd-shim"
-  awk -v a="$NODE_STATE" -v b="$NODE_RUN" '$5 ~ "^" a "(/|$)" || $5 ~ "^" b "(/|$)" || $5 ~ "^/run/netns/cni-" { print "mount " $5 }' /proc/self/mountinfo
+  node_mounts | sed 's/^/mount /'
   ls /run/netns/cni-* 2>/dev/null | sed 's/^/netns /'
   ip -br link show "$NODE_BRIDGE" 2>/dev/null | awk '{ print "interface " $1 }'
   ip -br link show type veth 2>/dev/null | awk '$1 ~ /^veth/ { print "interface " $1 }'

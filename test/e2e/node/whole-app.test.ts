@@ -136,7 +136,7 @@ async function kubectlSequence(tag: string): Promise<number> {
   return performance.now() - t0;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => percentile(xs, 50);
 
 async function sql<T = Record<string, any>>(q: string, params: unknown[] = []): Promise<T[]> {
   return db.query<T>(q, params);
@@ -160,6 +160,14 @@ async function enqueue(specs: string[]): Promise<void> {
     const r = await execIn(kubeconfig, NS, web.name, ['bundle', 'exec', 'rake', 'fixture:enqueue', `JOBS=${specs.slice(i, i + 100).join(',')}`]);
     expect(r.code, `enqueue: ${r.stderr}${r.stdout}`).toBe(0);
   }
+}
+
+/** Waits for an empty delayed_jobs table: delayed_job deletes a job's row just after its perform returns. */
+function queueDrained(): Promise<true> {
+  return waitUntil('an empty delayed_jobs table', 30_000, async () => {
+    const left = await sql<{ n: number }>('SELECT COUNT(*) AS n FROM storecove_node.delayed_jobs');
+    return Number(left[0]!.n) === 0 ? true : undefined;
+  }, 500);
 }
 
 function queuesOf(a: App): string[] {
@@ -291,11 +299,7 @@ describe('the whole app on a real node', () => {
     // Every pool of both workers took part (slots of one pool share its queues, so
     // one of them may take all of a pool's instant jobs).
     expect(new Set(runs.map((r) => `${r.pod.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')} ${r.slot.split('/')[0]}`)).size).toBe(4);
-    // delayed_job deletes a job's row just after its perform returns.
-    await waitUntil('an empty delayed_jobs table', 30_000, async () => {
-      const left = await sql<{ n: number }>('SELECT COUNT(*) AS n FROM storecove_node.delayed_jobs');
-      return Number(left[0]!.n) === 0 ? true : undefined;
-    }, 500);
+    await queueDrained();
   }, 600_000);
 
   it('rolls out a new tag under load: 0 failed requests, in-flight jobs finish inside the grace period, 0 lost, 0 run twice', async () => {
@@ -417,10 +421,7 @@ describe('the whole app on a real node', () => {
     for (const d of rerunDelays) expect(d).toBeLessThanOrEqual(120_000);
     expect(oomDelay).toBeLessThanOrEqual(120_000);
     // Nothing left locked or queued.
-    await waitUntil('an empty delayed_jobs table', 30_000, async () => {
-      const left = await sql<{ n: number }>('SELECT COUNT(*) AS n FROM storecove_node.delayed_jobs');
-      return Number(left[0]!.n) === 0 ? true : undefined;
-    }, 500);
+    await queueDrained();
   }, 900_000);
 
   it('rolls back a release whose readiness never passes, with 0 failed requests through the Service meanwhile', async () => {
