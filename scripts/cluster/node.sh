@@ -153,8 +153,11 @@ evictionHard: {memory.available: "0%", nodefs.available: "0%", nodefs.inodesFree
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 imageMinimumGCAge: 8760h
-containerLogMaxSize: ${RAILYARD_NODE_LOG_MAX_SIZE:-10Mi}
-containerLogMaxFiles: 3
+# Small and checked often, so the log-shipping suite sees the kubelet rotate
+# files in seconds (every line must survive a rotation), not after 10Mi.
+containerLogMaxSize: ${RAILYARD_NODE_LOG_MAX_SIZE:-1Mi}
+containerLogMaxFiles: 5
+containerLogMonitorInterval: 3s
 maxPods: 110
 serializeImagePulls: false
 nodeStatusUpdateFrequency: 5s
