@@ -3,21 +3,17 @@
 // kubelet (containerd, runc, CNI bridge, kube-proxy), with MariaDB on the host
 // reached through the node's bridge over verified TLS. The tests run in order
 // and build on each other, like successive releases (docs/CLUSTER.md).
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { App } from '../../../src/config/index.js';
-import { imageTargets } from '../../../src/render/docker/index.js';
-import { imageRef } from '../../../src/render/image.js';
 import { renderManifests } from '../../../src/render/kubernetes/index.js';
-import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
-import { kubectl, kubectlJson, railyard, requireCluster, ROOT, run, tempDir, type RunResult } from '../cluster/support.js';
-import { assembleContext, STANDIN_CONSUMER } from '../containers/context.js';
-import { buildTargets, podman, requirePodman } from '../containers/podman.js';
+import type { MariaDb } from '../../support/mariadb.js';
+import { kubectl, kubectlJson, railyard, ROOT, run, tempDir, type RunResult } from '../cluster/support.js';
+import { startFixtureApp, TICK_SECONDS, type FixtureApp } from './fixture-app.js';
 import { percentile, startLoad, type LoadResult } from './load.js';
-import { execIn, importImages, NODE_IP, NODE_NAME, pods, REAL_NODE_SCHEDULING, requireRealNode, sleep, waitUntil, type PodInfo } from './support.js';
+import { execIn, NODE_NAME, pods, REAL_NODE_SCHEDULING, sleep, waitUntil, type PodInfo } from './support.js';
 
 const NS = 'e2e-node';
 const OTHER_NS = 'e2e-node-other';
@@ -29,9 +25,8 @@ const TAG_BAD = `nodebad${RUN_ID}`;
 const BENCH_RUNS = 3;
 const BENCH_TAGS = Array.from({ length: 2 * BENCH_RUNS }, (_, i) => `nodebench${i}${RUN_ID}`);
 const RESULTS = join(ROOT, '.cache/node-results.json');
-/** How long a cron tick takes: longer than its one-minute schedule, so Forbid has something to forbid. */
-const TICK_SECONDS = 70;
 
+let fixture: FixtureApp;
 let kubeconfig: string;
 let db: MariaDb;
 let app: App;
@@ -40,71 +35,6 @@ let badCfgDir: string;
 const secretValues: string[] = [];
 const outputs: RunResult[] = [];
 const results: Record<string, unknown> = {};
-
-/** The node suite's config: Storecove's shape, scaled to two cores. */
-function configSource(extra = ''): string {
-  const example = JSON.stringify(join(ROOT, 'examples/storecove/railyard.config.ts'));
-  return `import { defineApp } from 'railyard';
-import storecove from ${example};
-const ALL = ['web', 'cron', 'workers', 'consumers'] as const;
-const small = (memory: string, cpu = '1000m') => ({ requests: { cpu: '50m', memory }, limits: { cpu, memory } });
-const base = {
-  ...storecove,
-  namespace: ${JSON.stringify(NS)},
-  image: { registry: 'localhost', repository: 'railyard-node/storecove', pullPolicy: 'IfNotPresent' as const, base: ${JSON.stringify(process.env.RAILYARD_NODE_BASE_IMAGE ?? '')} },
-  env: { RAILS_LOG_TO_STDOUT: 'true', TICK_SECONDS: '${TICK_SECONDS}' },
-  database: { ...storecove.database, maxConnections: 200 },
-  scheduling: ${JSON.stringify(REAL_NODE_SCHEDULING)},
-  budgets: { processRssMiB: 150 },
-  web: {
-    ...storecove.web,
-    threads: { min: 4, max: 4 },
-    replicas: { min: 2, max: 2 },
-    resources: small('512Mi', '2000m'),
-    probes: {
-      liveness: { path: '/health/liveness', initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-      readiness: { path: '/health/readiness', initialDelaySeconds: 3, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 2 },
-    },
-  },
-  workers: {
-    primary: { ...storecove.workers.primary, replicas: { min: 1, max: 1 }, pools: '--pool=mail:1 --pool=inbound_a,inbound_b:2', resources: small('768Mi'), terminationGracePeriodSeconds: 60, jobTimeoutSeconds: 45, probe: { path: '/health', initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 } },
-    secondary: { ...storecove.workers.secondary, replicas: { min: 1, max: 1 }, pools: '--pool=webhooks,webhooks_sandbox:1 --pool=reports:1', resources: small('512Mi'), terminationGracePeriodSeconds: 60, jobTimeoutSeconds: 45, probe: { path: '/health', initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 } },
-  },
-  consumers: {
-    'sending-status': {
-      ...storecove.consumers['sending-status'],
-      command: ${JSON.stringify(STANDIN_CONSUMER)},
-      credentials: { secret: 'fixture-kafka', groupIdKey: 'KAFKA_GROUP_ID', usernameKey: 'KAFKA_USERNAME', passwordKey: 'KAFKA_PASSWORD' },
-      replicas: { min: 1, max: 1 },
-      resources: small('384Mi'),
-      probe: { path: '/health', initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-    },
-  },
-  cron: {
-    defaults: { ...storecove.cron.defaults, resources: small('384Mi'), activeDeadlineSeconds: 600, backoffLimit: 0, ttlSecondsAfterFinished: 900 },
-    tasks: [{ name: 'tick', description: 'Fixture tick', schedule: '* * * * *', command: 'rake fixture:tick' }],
-  },
-  secrets: [
-    { name: 'fixture-db', keys: ['DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_USERNAME', 'DATABASE_PASSWORD', 'DATABASE_NAME'], usedBy: [...ALL] },
-    { name: 'fixture-rails', keys: ['SECRET_KEY_BASE'], usedBy: [...ALL] },
-    { name: 'fixture-kafka', keys: ['KAFKA_GROUP_ID', 'KAFKA_USERNAME', 'KAFKA_PASSWORD'], usedBy: ['consumers'] },
-    { name: 'mysql-ca-cert', keys: ['ca-cert.pem'], usedBy: [...ALL], mount: 'volume' as const },
-  ],
-  routing: undefined,
-  logging: {},
-  rollbar: undefined,
-  checks: { ignore: [] },
-};
-export default defineApp(${extra ? `{ ...base, ${extra} }` : 'base'});
-`;
-}
-
-function writeConfig(name: string, extra = ''): string {
-  const dir = join(tempDir('node-cfg'), name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'railyard.config.ts'), configSource(extra));
-  return dir;
-}
 
 async function cli(args: string[]): Promise<RunResult> {
   const r = await railyard([...args, '--kubeconfig', kubeconfig], {}, 900_000);
@@ -182,58 +112,19 @@ async function runningPods(): Promise<PodInfo[]> {
 }
 
 beforeAll(async () => {
-  kubeconfig = await requireCluster();
-  await requireRealNode(kubeconfig);
-  const baseImage = requirePodman();
-  process.env.RAILYARD_NODE_BASE_IMAGE = baseImage;
-  cfgDir = writeConfig('good');
+  fixture = await startFixtureApp({ namespace: NS, database: 'storecove_node', tags: [TAG1, TAG2, TAG_BAD, ...BENCH_TAGS], otherNamespaces: [OTHER_NS] });
+  ({ kubeconfig, app, cfgDir, db } = fixture);
+  secretValues.push(...fixture.secretValues);
+  results.imageImportMs = fixture.imageImportMs;
   // A release whose readiness never passes: the route it probes does not exist.
-  badCfgDir = writeConfig('bad', `web: { ...base.web, probes: { ...base.web.probes, readiness: { ...base.web.probes.readiness, path: '/health/never' } } }`);
-  ({ app } = await loadConfig(cfgDir));
-
-  db = await startMariaDb({ tls: true, bindAddress: NODE_IP, database: 'storecove_node' });
-  secretValues.push(db.password);
-
-  // Images: every target built once, tagged for each release, copied into the node's containerd.
-  const context = join(tempDir('node-context'), 'app');
-  await assembleContext(app, context, baseImage);
-  const targets = imageTargets(app).map((t) => t.name);
-  await buildTargets(context, baseImage, `localhost/railyard-node/storecove:{}-${TAG1}`, targets);
-  const refs: string[] = [];
-  for (const t of targets) {
-    refs.push(imageRef(app, t, TAG1));
-    for (const tag of [TAG2, TAG_BAD, ...BENCH_TAGS]) {
-      await podman(['tag', imageRef(app, t, TAG1), imageRef(app, t, tag)]);
-      refs.push(imageRef(app, t, tag));
-    }
-  }
-  const t0 = Date.now();
-  await importImages(refs);
-  results.imageImportMs = Date.now() - t0;
-
-  // The namespace and its secrets, before the first deploy (the preflight of the
-  // hardening issue will demand them; pods cannot start without them anyway).
-  await kubectl(kubeconfig, ['delete', 'namespace', NS, OTHER_NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
-  expect((await kubectl(kubeconfig, ['create', 'namespace', NS])).code).toBe(0);
-  const secretKeyBase = randomBytes(48).toString('hex');
-  const kafkaPassword = `kafka-${randomBytes(12).toString('hex')}`;
-  secretValues.push(secretKeyBase, kafkaPassword);
-  // Values reach the API server on stdin, never in argv.
-  const literal = (name: string, data: Record<string, string>) =>
-    kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, type: 'Opaque', stringData: data }));
-  for (const r of [
-    await literal('fixture-db', { DATABASE_HOST: NODE_IP, DATABASE_PORT: String(db.port), DATABASE_USERNAME: db.user, DATABASE_PASSWORD: db.password, DATABASE_NAME: db.database }),
-    await literal('fixture-rails', { SECRET_KEY_BASE: secretKeyBase }),
-    await literal('fixture-kafka', { KAFKA_GROUP_ID: 'node-e2e', KAFKA_USERNAME: 'node-e2e', KAFKA_PASSWORD: kafkaPassword }),
-    await literal('mysql-ca-cert', { 'ca-cert.pem': readFileSync(db.tls!.caFile, 'utf8') }),
-  ]) expect(r.code, r.stderr).toBe(0);
+  badCfgDir = fixture.writeConfig('bad', `web: { ...base.web, probes: { ...base.web.probes, readiness: { ...base.web.probes.readiness, path: '/health/never' } } }`);
 }, 1_800_000);
 
 afterAll(async () => {
+  mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
   console.log(`node suite figures (${RESULTS}):\n${JSON.stringify(results, null, 2)}`);
-  if (kubeconfig) await kubectl(kubeconfig, ['delete', 'namespace', NS, OTHER_NS, '--ignore-not-found', '--wait=false']);
-  await db?.destroy();
+  await fixture?.destroy();
 }, 300_000);
 
 describe('the whole app on a real node', () => {
