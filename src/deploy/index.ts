@@ -12,6 +12,7 @@ import { podProblems, runMigration, type PodProblem } from './migrate.js';
 import { instanceSelector, objectKey, planDeploy, PRUNABLE, pruneCandidates, ROLLOUT_KINDS, type DeployPlan } from './plan.js';
 import { rollbarFinish, rollbarStart, type RollbarTarget } from './rollbar.js';
 import { rolloutState, type RolloutState } from './rollout.js';
+import { describeMissing, secretsPreflight, type MissingSecret } from './secrets.js';
 
 export { planDeploy } from './plan.js';
 export { listReleases } from './history.js';
@@ -57,6 +58,8 @@ export interface DeployResult {
   rolledBack: string[];
   rollouts: RolloutState[];
   failure?: { step: string; reason: string; pods: PodProblem[] };
+  /** Set when the secrets preflight stopped the deploy: what the cluster lacks (names only). */
+  missingSecrets?: MissingSecret[];
   durationMs: number;
   phaseMs: Record<string, number>;
 }
@@ -94,8 +97,31 @@ function safeUser(): string {
 }
 
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
+  const t0 = Date.now();
   const files = renderManifests(opts.app, { imageTag: opts.imageTag });
-  return runRelease(opts, planDeploy(opts.app, files), { imageTag: opts.imageTag });
+  // Secrets first, before the namespace, the lock or a release record: a deploy
+  // that cannot start its pods must leave the cluster exactly as it found it.
+  opts.reporter.step(`preflight: secrets of ${opts.app.namespace}/${opts.app.name}`);
+  const missing = await secretsPreflight(opts.kube, opts.app);
+  if (missing.length > 0) {
+    const lines = missing.map(describeMissing);
+    return {
+      ok: false,
+      imageTag: opts.imageTag,
+      applied: [],
+      pruned: [],
+      rolledBack: [],
+      rollouts: [],
+      failure: { step: 'secrets', reason: `${lines.length} missing secret${lines.length === 1 ? '' : 's'} or key${lines.length === 1 ? '' : 's'}; nothing was applied:\n  ${lines.join('\n  ')}`, pods: [] },
+      missingSecrets: missing,
+      durationMs: Date.now() - t0,
+      phaseMs: { secrets: Date.now() - t0 },
+    };
+  }
+  const result = await runRelease(opts, planDeploy(opts.app, files), { imageTag: opts.imageTag });
+  result.phaseMs = { secrets: result.durationMs === 0 ? 0 : Date.now() - t0 - result.durationMs, ...result.phaseMs };
+  result.durationMs = Date.now() - t0;
+  return result;
 }
 
 /** `railyard rollback`: re-apply a recorded release's objects (no migration: migrations only move forward). */

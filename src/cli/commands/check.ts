@@ -12,6 +12,32 @@ import { loadManifestDir, UnreadableInput } from '../../check/load.js';
 import { formatJson, formatSarif, formatText } from '../../check/report.js';
 import type { CheckOptions, Finding, K8sObject } from '../../check/types.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
+import type { App } from '../../config/schema.js';
+
+/** `check --cluster`: the deploy's secrets preflight on its own. Loaded lazily: only this mode needs the Kubernetes client. */
+async function checkClusterSecrets(app: App, flags: CheckFlags): Promise<number> {
+  const { connect, KubeError } = await import('../../deploy/kube.js');
+  const { describeMissing, requiredSecrets, secretsPreflight } = await import('../../deploy/secrets.js');
+  let missing;
+  try {
+    missing = await secretsPreflight(connect({ kubeconfig: flags.kubeconfig, context: flags.context }), app);
+  } catch (err) {
+    if (!(err instanceof KubeError)) throw err;
+    // Unreachable, or not allowed to read: the answer is unknown, not "missing".
+    process.stderr.write(`railyard: ${err.message}\n`);
+    return exitCodes.usage;
+  }
+  const required = requiredSecrets(app);
+  if (flags.format === 'json') {
+    process.stdout.write(JSON.stringify({ checked: required.map((r) => ({ namespace: r.namespace, name: r.name, keys: r.keys })), missing }, null, 2) + '\n');
+  } else if (missing.length === 0) {
+    process.stdout.write(`${colours(process.stdout).green('ok')}: all ${required.length} Secrets the model references exist with every declared key\n`);
+  } else {
+    const c = colours(process.stdout);
+    process.stdout.write(`${c.red(`Missing (${missing.length})`)}\n${missing.map((m) => `  ${describeMissing(m)}\n`).join('')}`);
+  }
+  return missing.length === 0 ? exitCodes.ok : exitCodes.failure;
+}
 
 interface CheckFlags {
   manifests?: string;
@@ -21,6 +47,9 @@ interface CheckFlags {
   processRssMib?: string;
   maxConnections?: string;
   containerRuntime?: string;
+  cluster?: boolean;
+  kubeconfig?: string;
+  context?: string;
 }
 
 function usage(message: string): never {
@@ -46,17 +75,22 @@ export function register(program: Command): void {
     .option('--process-rss-mib <n>', 'estimated RSS of one Rails process, MiB (default 300, or the model\'s budgets.processRssMiB)')
     .option('--max-connections <n>', 'the database\'s max_connections (default 151, MySQL\'s default, or the model\'s database.maxConnections)')
     .option('--container-runtime <runtime>', 'containerd or docker: the log format Fluent Bit must parse (default containerd)')
+    .option('--cluster', "instead of the checks above, ask the cluster whether every Secret the model references exists with every declared key (the deploy's secrets preflight; key names only, never values)")
+    .option('--kubeconfig <file>', 'kubeconfig for --cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context for --cluster (default: its current context)')
     .addHelpText(
       'after',
       `
-Exit status: 0 no errors, 1 errors found, 2 unreadable input or bad flags.
+Exit status: 0 no errors, 1 errors found (with --cluster: a Secret or key is missing),
+2 unreadable input, bad flags or an unreachable cluster.
 Silence one finding in the object itself with the annotation
   railyard.dev/ignore: "RULE: reason"
 Silenced findings are still listed, with their reason.
 
 Examples:
   railyard check examples/storecove
-  railyard check --manifests k8s/ --format sarif > railyard.sarif`,
+  railyard check --manifests k8s/ --format sarif > railyard.sarif
+  railyard check examples/storecove --cluster --context ovh-production`,
     )
     .action(async (config: string, flags: CheckFlags) => {
       if (!['text', 'json', 'sarif'].includes(flags.format)) usage(`--format must be text, json or sarif, not "${flags.format}"`);
@@ -75,6 +109,13 @@ Examples:
       if (flags.containerRuntime) options.containerRuntime = flags.containerRuntime as CheckOptions['containerRuntime'];
       if (flags.namespace) options.defaultNamespace = flags.namespace;
 
+      if (flags.cluster) {
+        if (flags.manifests) usage('--cluster checks a model\'s Secrets against the cluster; it does not take --manifests');
+        if (flags.format === 'sarif') usage('--cluster prints text or json, not sarif');
+        const { app } = await loadConfig(config).catch(exitOnConfigError);
+        process.exitCode = await checkClusterSecrets(app, flags);
+        return;
+      }
       let findings: Finding[];
       let fallbackUri: string;
       let rendered = false;

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kubectl, kubectlJson, kwokOnlyLogging, railyard, requireCluster, ROOT, tempDir } from './support.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { kubectl, kubectlJson, kwokOnlyLogging, plantSecrets, railyard, requireCluster, ROOT, tempDir } from './support.js';
 
 const NS = 'e2e-crash';
 let kubeconfig: string;
@@ -17,6 +18,8 @@ beforeAll(async () => {
   cfg = join(tempDir('crash'), 'cfg');
   mkdirSync(cfg, { recursive: true });
   writeFileSync(join(cfg, 'railyard.config.ts'), `import { defineApp } from 'railyard';\nimport base from ${JSON.stringify(join(ROOT, 'examples/storecove/railyard.config.ts'))};\nexport default defineApp({ ...base, namespace: ${JSON.stringify(NS)}, ${kwokOnlyLogging('base')} });\n`);
+  // The Secrets the model references, so the deploy's secrets preflight lets it through.
+  await plantSecrets(kubeconfig, (await loadConfig(cfg)).app);
 }, 90_000);
 
 describe('a crashed deploy', () => {

@@ -5,7 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { goModuleDir, kubectl, kubectlJson, kwokOnlyLogging, pinnedVersion, railyard, requireCluster, ROOT, tempDir } from './support.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { goModuleDir, kubectl, kubectlJson, kwokOnlyLogging, pinnedVersion, plantSecrets, railyard, requireCluster, ROOT, tempDir } from './support.js';
 
 let kubeconfig: string;
 
@@ -31,7 +32,10 @@ describe('railyard deploy edge cases', () => {
   it('refuses at preflight, before the migration, when the cluster lacks a CRD (the gateway variant without NGINX Gateway Fabric)', async () => {
     const ns = 'e2e-preflight';
     await kubectl(kubeconfig, ['delete', 'namespace', ns, '--wait=true', '--timeout=60s', '--ignore-not-found']);
-    const r = await railyard(['deploy', configDir('storecove-gateway', ns), '--image-tag', 'pre0001', '--kubeconfig', kubeconfig, '--timeout', '60']);
+    const gw = configDir('storecove-gateway', ns);
+    // Every Secret is there, so it is the API server's dry run that refuses.
+    await plantSecrets(kubeconfig, (await loadConfig(gw)).app);
+    const r = await railyard(['deploy', gw, '--image-tag', 'pre0001', '--kubeconfig', kubeconfig, '--timeout', '60']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/failed at preflight: the API server refuses 2 objects; nothing was applied/);
     expect(r.stderr).toContain('the cluster does not serve gateway.nginx.org/v1alpha1 ClientSettingsPolicy');
@@ -46,6 +50,7 @@ describe('railyard deploy edge cases', () => {
     const ns = 'e2e-norecord';
     await kubectl(kubeconfig, ['delete', 'namespace', ns, '--wait=true', '--timeout=60s', '--ignore-not-found']);
     const cfg = configDir('storecove', ns);
+    await plantSecrets(kubeconfig, (await loadConfig(cfg)).app);
     // Release A deployed without railyard: synth + kubectl, as the design document's workflow did.
     const out = tempDir('norecord-out');
     const s = await railyard(['synth', cfg, '--out', out, '--image-tag', 'plain0001', '--quiet']);

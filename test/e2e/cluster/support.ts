@@ -87,3 +87,33 @@ export function pinnedVersion(name: string): string {
 export function kwokOnlyLogging(base: string): string {
   return `logging: { ...${base}.logging, fluentBit: { ...${base}.logging.fluentBit!, scheduling: { nodeSelector: { type: 'kwok' }, tolerations: [] } } }`;
 }
+
+/**
+ * Gives every Secret the model declares a random value for each key (`*` in a
+ * key family becomes `X`), creating the namespaces they live in, so that the
+ * deploy's secrets preflight passes. Values go to kubectl on stdin, never in
+ * argv; they are returned so a suite can scan for leaks. `except` leaves out
+ * Secrets (by name) or single keys (`name/KEY`).
+ */
+export async function plantSecrets(kubeconfig: string, app: { namespace: string; secrets: { name: string; namespace?: string; keys: string[] }[] }, except: string[] = []): Promise<{ namespace: string; name: string; key: string; value: string }[]> {
+  const { randomBytes } = await import('node:crypto');
+  const planted: { namespace: string; name: string; key: string; value: string }[] = [];
+  for (const s of app.secrets) {
+    if (except.includes(s.name)) continue;
+    const namespace = s.namespace ?? app.namespace;
+    // The namespace may exist already (the shared logging namespace, an earlier Secret).
+    const made = await kubectl(kubeconfig, ['create', 'namespace', namespace]);
+    if (made.code !== 0 && !/AlreadyExists/.test(made.stderr)) throw new Error(`kubectl create namespace ${namespace}: ${made.stderr}`);
+    const data: Record<string, string> = {};
+    for (const k of s.keys) {
+      const key = k.replace(/\*/g, 'X');
+      if (except.includes(`${s.name}/${k}`)) continue;
+      const value = `sv-${randomBytes(10).toString('hex')}`;
+      planted.push({ namespace, name: s.name, key, value });
+      data[key] = Buffer.from(value).toString('base64');
+    }
+    const r = await kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s.name, namespace }, type: 'Opaque', data }));
+    if (r.code !== 0) throw new Error(`planting Secret ${namespace}/${s.name}: ${r.stderr}`);
+  }
+  return planted;
+}
