@@ -246,7 +246,7 @@ export default defineApp({
   logging: {
     fluentBit: {
       namespace: 'logging',
-      image: 'cr.fluentbit.io/fluent/fluent-bit:3.2.10',
+      image: 'cr.fluentbit.io/fluent/fluent-bit:5.1.1',
       runtime: 'containerd',
       logzio: {
         listener: 'listener.logz.io',

@@ -14,6 +14,8 @@ export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 /** Kubernetes resource.Quantity, as the API server's regexp spells it. */
 export const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 export const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/** One or more PEM certificates and nothing else (no private key), surrounding whitespace allowed. */
+export const PEM_CERTIFICATES = /^\s*(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/;
 
 const dnsLabel = z
   .string()
@@ -313,12 +315,30 @@ export const FluentBit = z
   .object({
     namespace: dnsLabel.default('logging'),
     /** Pinned: `latest` moves under you. */
-    image: z.string().regex(/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must carry a tag').refine((s) => !s.endsWith(':latest'), 'must be pinned to a version, not latest').default('cr.fluentbit.io/fluent/fluent-bit:3.2.10'),
+    image: z.string().regex(/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must carry a tag').refine((s) => !s.endsWith(':latest'), 'must be pinned to a version, not latest').default('cr.fluentbit.io/fluent/fluent-bit:5.1.1'),
     runtime: z.enum(['containerd', 'docker']).default('containerd'),
     logzio: z
       .object({
-        listener: z.string().default('listener.logz.io'),
+        /**
+         * The listener's host name: Logz.io has regional ones (listener-eu.logz.io,
+         * listener-uk.logz.io, …) and the token only works at its account's region.
+         * A host name only: Fluent Bit's http output takes the port and TLS apart.
+         */
+        listener: z
+          .string()
+          .max(253, 'must be at most 253 characters')
+          .regex(DNS_SUBDOMAIN, 'must be a host name such as listener-eu.logz.io (no scheme, port or path; the port is logzio.port)')
+          .default('listener.logz.io'),
         port: port.default(8071),
+        /**
+         * PEM certificate(s) the listener's TLS certificate must chain to, instead of
+         * the image's system store: a listener behind a proxy with a private CA.
+         * Public, so it goes into the ConfigMap; verification stays on.
+         */
+        ca: z
+          .string()
+          .regex(PEM_CERTIFICATES, 'must be PEM certificate text (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----), not a path or a key')
+          .optional(),
         type: z.string().default('kubernetes'),
         /** Where the DaemonSet reads the shipping token: a secret in the logging namespace. */
         tokenSecret: z.object({ name: dnsLabel, key: secretKey }).strict(),

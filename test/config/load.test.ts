@@ -109,6 +109,30 @@ describe('validation', () => {
     });
     expect(found).toEqual(['logging.fluentBit.image: must be pinned to a version, not latest']);
   });
+
+  it('takes a regional Logz.io listener host and a PEM CA, and names the field of a bad one', async () => {
+    const logging = (logzio: object) => ({
+      ...minimal(),
+      secrets: [{ name: 'logzio', keys: ['LOGZIO_TOKEN'], usedBy: ['logging'], namespace: 'logging' }],
+      logging: { fluentBit: { logzio: { tokenSecret: { name: 'logzio', key: 'LOGZIO_TOKEN' }, ...logzio } } },
+    });
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIBAAAA\nQUFB==\n-----END CERTIFICATE-----\n';
+    expect(await problems(logging({ listener: 'listener-eu.logz.io', port: 8071, ca: pem }))).toEqual([]);
+    expect(await problems(logging({ ca: `${pem}${pem}` }))).toEqual([]);
+    const app = validateApp(logging({}));
+    expect(app.logging.fluentBit!.logzio).toMatchObject({ listener: 'listener.logz.io', port: 8071 });
+    expect(app.logging.fluentBit!.logzio.ca).toBeUndefined();
+    for (const bad of ['https://listener-eu.logz.io', 'listener-eu.logz.io:8071', 'listener.logz.io/', 'Listener EU']) {
+      expect(await problems(logging({ listener: bad })), bad).toEqual([
+        'logging.fluentBit.logzio.listener: must be a host name such as listener-eu.logz.io (no scheme, port or path; the port is logzio.port)',
+      ]);
+    }
+    for (const bad of ['./certs/logzio-ca.pem', `${pem}-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n`, '']) {
+      expect(await problems(logging({ ca: bad })), bad).toEqual([
+        'logging.fluentBit.logzio.ca: must be PEM certificate text (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----), not a path or a key',
+      ]);
+    }
+  });
 });
 
 describe('loaders', () => {

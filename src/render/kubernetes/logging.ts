@@ -15,6 +15,9 @@ type FluentBitConfig = z.output<typeof FluentBit>;
 
 export const FLUENT_BIT = 'fluent-bit';
 const STATE_DIR = '/var/fluent-bit/state';
+const CONFIG_DIR = '/fluent-bit/etc';
+/** The listener CA's key in the ConfigMap and its file in the pod, when `logzio.ca` is set. */
+const CA_KEY = 'logzio-ca.crt';
 
 /**
  * Kubelet names container logs `<pod>_<namespace>_<container>-<id>.log`. The
@@ -82,6 +85,8 @@ export function renderFluentBitConfig(app: App, fb: FluentBitConfig): string {
     '    Json_Date_Format         iso8601',
     '    tls                      On',
     '    tls.verify               On',
+    // A private CA replaces the image's system store for this output only.
+    ...(fb.logzio.ca ? [`    tls.ca_file              ${CONFIG_DIR}/${CA_KEY}`] : []),
     '    Retry_Limit              no_limits',
     `    storage.total_limit_size ${fb.storageLimit}`,
     '',
@@ -114,8 +119,10 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: meta(`${FLUENT_BIT}-config`),
-    data: { 'fluent-bit.conf': conf },
+    data: { 'fluent-bit.conf': conf, ...(fb.logzio.ca ? { [CA_KEY]: fb.logzio.ca } : {}) },
   };
+  // Both files are subPath mounts, which never see ConfigMap updates: hash them together.
+  const configHash = createHash('sha256').update(conf).update(fb.logzio.ca ? `\0${fb.logzio.ca}` : '').digest('hex');
   const daemonSet: IDaemonSet = {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -128,7 +135,7 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
       template: {
         // A subPath mount never sees ConfigMap updates: the hash rolls the pods instead.
-        metadata: { labels: { ...labels, ...selector }, annotations: { 'railyard.dev/config-sha256': createHash('sha256').update(conf).digest('hex') } },
+        metadata: { labels: { ...labels, ...selector }, annotations: { 'railyard.dev/config-sha256': configHash } },
         spec: {
           serviceAccountName: FLUENT_BIT,
           // The kubernetes filter calls the API with this token.
@@ -153,7 +160,8 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
               volumeMounts: [
                 { name: 'varlog', mountPath: '/var/log', readOnly: true },
                 { name: 'state', mountPath: STATE_DIR },
-                { name: 'config', mountPath: '/fluent-bit/etc/fluent-bit.conf', subPath: 'fluent-bit.conf', readOnly: true },
+                { name: 'config', mountPath: `${CONFIG_DIR}/fluent-bit.conf`, subPath: 'fluent-bit.conf', readOnly: true },
+                ...(fb.logzio.ca ? [{ name: 'config', mountPath: `${CONFIG_DIR}/${CA_KEY}`, subPath: CA_KEY, readOnly: true }] : []),
               ],
             },
           ],
