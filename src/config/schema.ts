@@ -345,7 +345,9 @@ export const FluentBit = z
       })
       .strict(),
     /** Filesystem buffer cap; an output outage beyond this drops the oldest chunks. */
-    storageLimit: quantity.default('512M'),
+    storageLimit: quantity
+      .refine((q) => /^[0-9.]+(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(q), 'must be a size such as 512M, 512Mi or 1Gi (bytes, no milli or exponent)')
+      .default('512M'),
     resources: Resources.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
     /** A log shipper belongs on every node, tainted ones included; narrow it here. */
     scheduling: Scheduling.default({ nodeSelector: {}, tolerations: [{ operator: 'Exists' }] }),

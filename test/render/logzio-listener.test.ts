@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { App } from '../../src/config/schema.js';
 import { renderFluentBit } from '../../src/render/kubernetes/index.js';
+import { fluentBitSize } from '../../src/render/kubernetes/logging.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBAAAA\nQUFB==\n-----END CERTIFICATE-----\n';
 
@@ -44,5 +45,23 @@ describe('the Logz.io listener and its CA', () => {
     expect(hash).not.toBe(without.hash);
     const other = await render({ ca: PEM.replace('QUFB', 'QkJC') });
     expect(other.hash).not.toBe(hash);
+  });
+});
+
+describe('storageLimit as Fluent Bit reads it', () => {
+  it('keeps k, M, G and whole bytes; writes binary units and T, P, E as bytes, rounded up', () => {
+    const cases: [string, string][] = [
+      ['512M', '512M'], ['1G', '1G'], ['64k', '64k'], ['1048576', '1048576'],
+      ['512Mi', '536870912'], ['1Gi', '1073741824'], ['1.5Gi', '1610612736'], ['100Ki', '102400'],
+      ['2T', '2000000000000'], ['0.5', '1'], ['2.5M', '2.5M'],
+    ];
+    expect(cases.map(([q]) => [q, fluentBitSize(q)])).toEqual(cases);
+  });
+
+  it('renders storage.total_limit_size from the model', async () => {
+    const { app: base } = await loadConfig('examples/storecove');
+    const app = App.parse({ ...base, logging: { fluentBit: { ...base.logging.fluentBit!, storageLimit: '2Gi' } } });
+    const cm = (renderFluentBit(app, app.logging.fluentBit!, 'v1') as any[]).find((o) => o.kind === 'ConfigMap');
+    expect(cm.data['fluent-bit.conf']).toMatch(/^ {4}storage\.total_limit_size 2147483648$/m);
   });
 });

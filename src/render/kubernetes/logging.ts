@@ -29,6 +29,24 @@ export function tailPath(app: App): string {
   return `/var/log/containers/*_${app.namespace}_*.log`;
 }
 
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/**
+ * A Kubernetes quantity as a size Fluent Bit reads. Fluent Bit's parser
+ * (flb_utils_size_to_bytes) takes a number with an optional K, M or G (and
+ * B), decimal; it refuses `512Mi` ("could not configure property"), and the
+ * DaemonSet then never starts. k, M and G stay as written; anything else
+ * becomes whole bytes, rounded up.
+ */
+export function fluentBitSize(quantity: string): string {
+  const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(quantity);
+  if (!m) throw new Error(`not a size quantity: ${quantity}`);
+  const suffix = m[2] ?? '';
+  if (suffix === '' ? /^[0-9]+$/.test(m[1]!) : ['k', 'M', 'G'].includes(suffix)) return quantity;
+  return String(Math.ceil(Number(m[1]) * (BINARY[suffix] ?? DECIMAL[suffix]!)));
+}
+
 /** The Fluent Bit config, in the classic format the document uses. */
 export function renderFluentBitConfig(app: App, fb: FluentBitConfig): string {
   const tokenEnv = fb.logzio.tokenSecret.key;
@@ -88,7 +106,7 @@ export function renderFluentBitConfig(app: App, fb: FluentBitConfig): string {
     // A private CA replaces the image's system store for this output only.
     ...(fb.logzio.ca ? [`    tls.ca_file              ${CONFIG_DIR}/${CA_KEY}`] : []),
     '    Retry_Limit              no_limits',
-    `    storage.total_limit_size ${fb.storageLimit}`,
+    `    storage.total_limit_size ${fluentBitSize(fb.storageLimit)}`,
     '',
   ].join('\n');
 }
