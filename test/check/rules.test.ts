@@ -245,6 +245,11 @@ const CASES: Record<string, Case> = {
     fires: (o) => void (fluent(o).env[0].name = 'TOKEN'),
     passes: (o) => fluentConf(o, (s) => s.replace('${LOGZIO_TOKEN}', '${LOGZIO_TOKEN}&x=${LOGZIO_TOKEN}')),
   },
+  'fluentbit-size-unit': {
+    fires: (o) => fluentConf(o, (s) => s.replace('[OUTPUT]', '[OUTPUT]\n    storage.total_limit_size 512Mi')),
+    passes: (o) => fluentConf(o, (s) => s.replace('[OUTPUT]', '[OUTPUT]\n    storage.total_limit_size 512M')),
+    says: 'storage.total_limit_size 512Mi in [OUTPUT] http',
+  },
   // ---------------------------------------------------------------- platform
   'ingress-nginx-retired': {
     fires: (o) => void (find(o, 'Ingress', 'web').spec.ingressClassName = 'nginx'),

@@ -204,4 +204,34 @@ export const tokenSecret: Rule = {
   },
 };
 
-export const loggingRules: Rule[] = [tailPath, dockerParser, tokenSecret];
+/** Properties Fluent Bit parses with flb_utils_size_to_bytes, in any section (lower-case, as parsed). */
+const SIZE_PROPERTIES = ['mem_buf_limit', 'buffer_chunk_size', 'buffer_max_size', 'buffer_size', 'storage.total_limit_size', 'storage.backlog.mem_limit'];
+/** What that parser takes: a number, optionally with K, M or G and then B (decimal units, any case); or `false`. */
+const FLUENT_BIT_SIZE = /^(?:[0-9]+(?:\.[0-9]+)?(?:[kKmMgG][bB]?)?|false)$/i;
+
+export const sizeUnit: Rule = {
+  id: 'fluentbit-size-unit',
+  family: 'logging',
+  severity: 'error',
+  why: "Fluent Bit reads sizes as a number with an optional K, M or G (decimal, optionally followed by B); Kubernetes' binary units (512Mi, 1Gi) and T are refused with \"could not configure property\", and the DaemonSet never starts, so nothing is shipped.",
+  fix: 'Write the size as Fluent Bit reads it: 512M, 1G, or whole bytes (512Mi is 536870912).',
+  peers: {},
+  check: (ctx) => {
+    const out: RawFinding[] = [];
+    for (const cfg of fluentConfigs(ctx)) {
+      for (const section of cfg.sections) {
+        for (const prop of SIZE_PROPERTIES) {
+          for (const value of section.props.get(prop) ?? []) {
+            // ${VAR} is expanded from the pod's env at start-up: its value is not in the manifests.
+            if (/\$\{/.test(value) || FLUENT_BIT_SIZE.test(value)) continue;
+            const name = section.props.get('name')?.[0];
+            out.push({ object: cfg.configMap, path: `data.${section.key}`, message: `${prop} ${value} in [${section.type}]${name ? ` ${name}` : ''}: Fluent Bit cannot read this size and refuses the config` });
+          }
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const loggingRules: Rule[] = [tailPath, dockerParser, tokenSecret, sizeUnit];
