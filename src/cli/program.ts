@@ -20,6 +20,8 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   history: () => import('./commands/history.js'),
   rollback: () => import('./commands/rollback.js'),
   init: () => import('./commands/init.js'),
+  status: () => import('./commands/status.js'),
+  cron: () => import('./commands/cron.js'),
 };
 
 /** The program with the named commands registered (all of them by default). */

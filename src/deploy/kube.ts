@@ -2,6 +2,8 @@
 // Everything else in src/deploy works on plain objects and this interface,
 // so the orchestration reads as the deploy steps and not as client plumbing.
 import * as k8s from '@kubernetes/client-node';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { KubeObject } from '../render/kubernetes/index.js';
 
 export const FIELD_MANAGER = 'railyard';
@@ -15,6 +17,9 @@ export interface Kube {
   coordination: k8s.CoordinationV1Api;
   /** Server URL, for messages (never credentials). */
   server: string;
+  /** Where the kubeconfig came from and the context used, for messages. */
+  kubeconfig: string;
+  context: string;
 }
 
 export interface KubeOptions {
@@ -22,17 +27,33 @@ export interface KubeOptions {
   context?: string;
 }
 
+/** Which kubeconfig a connection reads, the way loadFromDefault picks it (named in every cluster error). */
+export function kubeconfigSource(opts: KubeOptions, env: NodeJS.ProcessEnv = process.env): string {
+  if (opts.kubeconfig) return opts.kubeconfig;
+  if (env.KUBECONFIG) return env.KUBECONFIG;
+  return join(env.HOME ?? homedir(), '.kube', 'config');
+}
+
 export function connect(opts: KubeOptions): Kube {
   const kc = new k8s.KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
+  const source = kubeconfigSource(opts);
+  const where = (ctx?: string) => ({ server: undefined, kubeconfig: source, context: ctx ?? opts.context });
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new KubeError(e.code === 'ENOENT' ? 'the kubeconfig does not exist' : `the kubeconfig cannot be read: ${e.message.split('\n')[0]}`, 0, 'InvalidKubeconfig', where());
+  }
   if (opts.context) {
-    if (!kc.getContextObject(opts.context)) throw new KubeError(`context "${opts.context}" is not in the kubeconfig`, 0);
+    if (!kc.getContextObject(opts.context)) throw new KubeError(`context "${opts.context}" is not in the kubeconfig`, 0, 'InvalidKubeconfig', where());
     kc.setCurrentContext(opts.context);
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new KubeError('the kubeconfig has no current cluster (pass --kubeconfig or --context)', 0);
+  if (!cluster) throw new KubeError('the kubeconfig has no current cluster (pass --kubeconfig or --context)', 0, 'InvalidKubeconfig', where(kc.getCurrentContext()));
   return {
+    kubeconfig: source,
+    context: kc.getCurrentContext(),
     kc,
     objects: k8s.KubernetesObjectApi.makeApiClient(kc),
     core: kc.makeApiClient(k8s.CoreV1Api),
@@ -49,6 +70,8 @@ export class KubeError extends Error {
     message: string,
     readonly code: number,
     readonly reason?: string,
+    /** Set for a kubeconfig that cannot be used: it names the file and context, as cluster errors do. */
+    readonly where?: { server?: string; kubeconfig: string; context?: string },
   ) {
     super(message);
     this.name = 'KubeError';
@@ -73,6 +96,35 @@ function parseStatus(body: unknown): { message?: string; reason?: string } | und
     /* not JSON: fall back to the status code */
   }
   return undefined;
+}
+
+/** Network-level failures: the request never got an answer from an API server. */
+const UNREACHABLE = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|UND_ERR_\w+|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+|ERR_TLS_\w+|socket hang up|fetch failed)\b/;
+
+/**
+ * Whether an error means railyard could not talk to the cluster at all (no
+ * answer, TLS refused, kubeconfig unusable) rather than an answer it did not
+ * like. The CLI exits 2 for these, like any other input it cannot use.
+ */
+export function isUnreachable(err: unknown): boolean {
+  if (err instanceof KubeError) return err.reason === 'InvalidKubeconfig' || (err.code === 0 && UNREACHABLE.test(err.message));
+  const e = err as { code?: unknown; message?: string; cause?: { code?: string; message?: string } };
+  return typeof e?.code === 'string' ? UNREACHABLE.test(e.code) : UNREACHABLE.test(`${e?.message ?? ''} ${e?.cause?.code ?? ''}`);
+}
+
+/**
+ * The one line every cluster command prints for a cluster it cannot use:
+ * what failed, the server, the kubeconfig and the context. Never a body or a
+ * token: the message is the KubeError's (status text or errno), no more.
+ */
+export function clusterErrorLine(err: unknown, conn: { server?: string; kubeconfig: string; context?: string } | undefined): string {
+  const e = err instanceof KubeError ? err : toKubeError(err, 'request');
+  const where = e.where ?? conn;
+  const ctx = where ? `(kubeconfig ${where.kubeconfig}, context ${where.context ?? '(none)'})` : '';
+  const reason = e.message.replace(/\s+/g, ' ').trim();
+  if (e.reason === 'InvalidKubeconfig') return `cannot use the cluster: ${reason} ${ctx}`.trim();
+  if (isUnreachable(e)) return `cannot reach the cluster at ${where?.server ?? '(unknown server)'} ${ctx}: ${reason}`.trim();
+  return `the cluster at ${where?.server ?? '(unknown server)'} ${ctx} answered: ${reason}`.trim();
 }
 
 export const isNotFound = (e: unknown) => (e instanceof KubeError ? e.code : (e as { code?: number })?.code) === 404;

@@ -4,19 +4,12 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { App } from '../../config/schema.js';
 import { deploy, type DeployResult } from '../../deploy/index.js';
-import { connect, KubeError, type Kube } from '../../deploy/kube.js';
 import { LockHeldError } from '../../deploy/lock.js';
 import { createReporter } from '../../deploy/report.js';
 import { DEFAULT_ROLLBAR_URL, type RollbarTarget } from '../../deploy/rollbar.js';
 import { ImageTagError, validateImageTag } from '../../render/image.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
-
-export interface ClusterFlags {
-  kubeconfig?: string;
-  context?: string;
-  json?: boolean;
-  quiet?: boolean;
-}
+import { addClusterOptions, connectOrExit, exitOnClusterError, type ClusterFlags } from '../cluster.js';
 
 interface DeployFlags extends ClusterFlags {
   imageTag: string;
@@ -27,22 +20,7 @@ interface DeployFlags extends ClusterFlags {
   rollbarUrl?: string;
 }
 
-export function addClusterOptions(cmd: Command): Command {
-  return cmd
-    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use (default: its current context)')
-    .option('--json', 'print a JSON summary on stdout; progress goes to stderr')
-    .option('-q, --quiet', 'print only warnings, errors and the result');
-}
-
-export function connectOrExit(flags: ClusterFlags): Kube {
-  try {
-    return connect({ kubeconfig: flags.kubeconfig, context: flags.context });
-  } catch (err) {
-    process.stderr.write(`railyard: ${(err as Error).message}\n`);
-    process.exit(exitCodes.usage);
-  }
-}
+export { addClusterOptions, connectOrExit, type ClusterFlags };
 
 export function seconds(value: string, flag: string): number {
   const n = Number(value);
@@ -116,7 +94,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit status: 0 deployed, 1 failed (migration failed, rollout failed and rolled back, lock held), 2 invalid config or flags.
+Exit status: 0 deployed, 1 failed (migration failed, rollout failed and rolled back, lock held), 2 invalid config or flags, cluster unreachable or kubeconfig unusable.
 
 Example:
   railyard deploy examples/storecove --image-tag "$(git rev-parse HEAD)" --context ovh-production`,
@@ -140,11 +118,11 @@ Example:
       try {
         result = await deploy({ app, kube, imageTag: flags.imageTag, reporter, waitLockSeconds: waitLock, prune: flags.prune, timeoutSeconds: timeout, rollbar, signal: interruptSignal(reporter.warn) });
       } catch (err) {
-        if (err instanceof LockHeldError || err instanceof KubeError) {
+        if (err instanceof LockHeldError) {
           process.stderr.write(`${colours(process.stderr).red('error')}: ${err.message}\n`);
           process.exit(exitCodes.failure);
         }
-        throw err;
+        exitOnClusterError(err, kube);
       }
       printOutcome(result, { done: 'deployed', verb: 'deploy' }, flags);
       process.exit(result.ok ? exitCodes.ok : exitCodes.failure);

@@ -2,9 +2,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { listReleases } from '../../deploy/history.js';
-import { KubeError } from '../../deploy/kube.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
-import { addClusterOptions, connectOrExit, type ClusterFlags } from './deploy.js';
+import { addClusterOptions, connectOrExit, exitOnClusterError, type ClusterFlags } from '../cluster.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -18,9 +17,7 @@ export function register(program: Command): void {
     try {
       releases = await listReleases(kube, app.name, app.namespace);
     } catch (err) {
-      if (!(err instanceof KubeError)) throw err;
-      process.stderr.write(`railyard: ${err.message}\n`);
-      process.exit(exitCodes.failure);
+      exitOnClusterError(err, kube);
     }
     const rows = releases.map(({ objects, ...r }) => ({ ...r, objects: objects.length }));
     if (flags.json) {

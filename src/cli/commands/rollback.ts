@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { DeployFailed, rollback, type DeployResult } from '../../deploy/index.js';
-import { KubeError } from '../../deploy/kube.js';
 import { LockHeldError } from '../../deploy/lock.js';
 import { createReporter } from '../../deploy/report.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
-import { addClusterOptions, connectOrExit, interruptSignal, printOutcome, rollbarTarget, seconds, type ClusterFlags } from './deploy.js';
+import { interruptSignal, printOutcome, rollbarTarget, seconds } from './deploy.js';
+import { addClusterOptions, connectOrExit, exitOnClusterError, type ClusterFlags } from '../cluster.js';
 
 interface RollbackFlags extends ClusterFlags {
   waitLock?: string;
@@ -37,11 +37,11 @@ export function register(program: Command): void {
     try {
       result = await rollback({ app, kube, revision: rev, reporter, waitLockSeconds: waitLock, prune: flags.prune, timeoutSeconds: timeout, rollbar: rollbarTarget(app, flags.rollbarUrl, reporter.warn), signal: interruptSignal(reporter.warn) });
     } catch (err) {
-      if (err instanceof LockHeldError || err instanceof KubeError || err instanceof DeployFailed) {
+      if (err instanceof LockHeldError || err instanceof DeployFailed) {
         process.stderr.write(`${colours(process.stderr).red('error')}: ${err.message}\n`);
         process.exit(exitCodes.failure);
       }
-      throw err;
+      exitOnClusterError(err, kube);
     }
     printOutcome(result, { done: 'rolled back', verb: 'rollback' }, flags);
     process.exit(result.ok ? exitCodes.ok : exitCodes.failure);
