@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   init: () => import('./commands/init.js'),
   status: () => import('./commands/status.js'),
   cron: () => import('./commands/cron.js'),
+  logs: () => import('./commands/logs.js'),
 };
 
 /** The program with the named commands registered (all of them by default). */

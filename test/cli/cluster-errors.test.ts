@@ -56,6 +56,7 @@ describe('a cluster that cannot be reached', () => {
     ['history', ['history', EX]],
     ['status', ['status', EX]],
     ['cron list', ['cron', 'list', '-c', EX]],
+    ['check --cluster', ['check', EX, '--cluster']],
   ])('%s: one line naming the server, kubeconfig and context; exit 2', async (_, args) => {
     const r = await railyard([...args, '--kubeconfig', kubeconfig]);
     expect(r.code, r.stderr).toBe(2);

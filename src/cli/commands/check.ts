@@ -16,15 +16,17 @@ import type { App } from '../../config/schema.js';
 
 /** `check --cluster`: the deploy's secrets preflight on its own. Loaded lazily: only this mode needs the Kubernetes client. */
 async function checkClusterSecrets(app: App, flags: CheckFlags): Promise<number> {
-  const { connect, KubeError } = await import('../../deploy/kube.js');
+  const { clusterErrorLine, connect, KubeError } = await import('../../deploy/kube.js');
   const { describeMissing, requiredSecrets, secretsPreflight } = await import('../../deploy/secrets.js');
   let missing;
+  let kube;
   try {
-    missing = await secretsPreflight(connect({ kubeconfig: flags.kubeconfig, context: flags.context }), app);
+    kube = connect({ kubeconfig: flags.kubeconfig, context: flags.context });
+    missing = await secretsPreflight(kube, app);
   } catch (err) {
     if (!(err instanceof KubeError)) throw err;
     // Unreachable, or not allowed to read: the answer is unknown, not "missing".
-    process.stderr.write(`railyard: ${err.message}\n`);
+    process.stderr.write(`${colours(process.stderr).red('error')}: ${clusterErrorLine(err, kube)}\n`);
     return exitCodes.usage;
   }
   const required = requiredSecrets(app);
