@@ -49,7 +49,15 @@ export function installRenderedFiles(app: App, dir: string): string[] {
   return written;
 }
 
-export async function prepareRailsApp(db: MariaDb, identity: { processTarget: string; podName: string }): Promise<RailsApp> {
+export interface RailsAppOptions {
+  /**
+   * The unpacked racecar gems (test/support/kafka.ts racecarGemsDir()): the
+   * app then bundles racecar and loads its consumers (app/racecar).
+   */
+  racecarGems?: string;
+}
+
+export async function prepareRailsApp(db: MariaDb, identity: { processTarget: string; podName: string }, opts: RailsAppOptions = {}): Promise<RailsApp> {
   const app = (await loadConfig(join(REPO, 'examples/storecove'))).app;
   const dir = mkdtempSync(join(tmpdir(), 'railyard-rails-app-'));
   cpSync(FIXTURE, dir, {
@@ -69,6 +77,7 @@ export async function prepareRailsApp(db: MariaDb, identity: { processTarget: st
       SECRET_KEY_BASE: secretKeyBase,
       RAILS_LOG_TO_STDOUT: 'true',
       BUNDLE_GEMFILE: join(dir, 'Gemfile'),
+      ...(opts.racecarGems ? { RAILYARD_RACECAR_GEMS: opts.racecarGems } : {}),
       ...db.env,
       PROCESS_TARGET: identity.processTarget,
       POD_NAME: identity.podName,

@@ -155,6 +155,9 @@ describe('renderRailsFiles: values come from the model', () => {
       ].join('\n'),
     );
     expect(racecar).not.toMatch(/sasl_password\s*=|--sasl/);
+    // A refused login exits non-zero (test/kafka runs it against a real broker).
+    expect(racecar).toContain('  if ["kafka-orders", "refunds-consumer"].include?(ENV["PROCESS_TARGET"])\n    Rdkafka::Config.error_callback = lambda do |error|\n      next unless error.code == :authentication\n');
+    expect(racecar).toContain('      exit!(78)\n');
   });
 
   it('health controller and routes: paths, readiness timeout, identity defaults', () => {

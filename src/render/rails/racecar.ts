@@ -7,6 +7,11 @@ export const RACECAR_LIVENESS_FILE_DEFAULT = '/tmp/racecar-liveness';
 /** racecar's own default offset_commit_interval, for a process target the model does not know. */
 const RACECAR_DEFAULT_COMMIT_INTERVAL = 10;
 
+/** ["a", "b"] on one line: consumer process targets are DNS-label-like, nothing to escape. */
+function rubyStringArray(xs: string[]): string {
+  return `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
+}
+
 export function racecarInitializer(app: App): string {
   const intervals: Record<string, number> = {};
   for (const c of Object.values(app.consumers)) intervals[c.processTarget ?? c.name] = c.offsetCommitIntervalSeconds;
@@ -39,6 +44,22 @@ if defined?(Racecar)
     # grace period covers one interval.
     unless ENV.key?("RACECAR_OFFSET_COMMIT_INTERVAL")
       config.offset_commit_interval = ${rubyStringIntHash(intervals, '      ')}.fetch(ENV.fetch("PROCESS_TARGET", ""), ${RACECAR_DEFAULT_COMMIT_INTERVAL})
+    end
+  end
+
+  # A refused login is not an outage that passes: librdkafka reports it and
+  # retries for ever, while racecar's poll loop keeps the liveness file fresh
+  # and consumes nothing. In a consumer process (its PROCESS_TARGET), log it
+  # and exit non-zero, so the pod restarts and shows as failing; a web or
+  # worker process that only produces is left alone. The line holds
+  # librdkafka's reason, no credential.
+  if ${rubyStringArray(Object.keys(intervals).sort())}.include?(ENV["PROCESS_TARGET"])
+    Rdkafka::Config.error_callback = lambda do |error|
+      next unless error.code == :authentication
+
+      Racecar.config.logger.error("Kafka refused the consumer's SASL credentials (RACECAR_SASL_USERNAME/RACECAR_SASL_PASSWORD), exiting: #{error.message}")
+      $stdout.flush
+      exit!(78)
     end
   end
 end

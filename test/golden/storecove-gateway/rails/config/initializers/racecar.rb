@@ -34,4 +34,20 @@ if defined?(Racecar)
       }.fetch(ENV.fetch("PROCESS_TARGET", ""), 10)
     end
   end
+
+  # A refused login is not an outage that passes: librdkafka reports it and
+  # retries for ever, while racecar's poll loop keeps the liveness file fresh
+  # and consumes nothing. In a consumer process (its PROCESS_TARGET), log it
+  # and exit non-zero, so the pod restarts and shows as failing; a web or
+  # worker process that only produces is left alone. The line holds
+  # librdkafka's reason, no credential.
+  if ["kafka-new-document", "kafka-received-status", "kafka-sending-status"].include?(ENV["PROCESS_TARGET"])
+    Rdkafka::Config.error_callback = lambda do |error|
+      next unless error.code == :authentication
+
+      Racecar.config.logger.error("Kafka refused the consumer's SASL credentials (RACECAR_SASL_USERNAME/RACECAR_SASL_PASSWORD), exiting: #{error.message}")
+      $stdout.flush
+      exit!(78)
+    end
+  end
 end
