@@ -76,24 +76,35 @@ function podTemplateMeta(obj: K8sObject): Record<string, any> | undefined {
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-export function checkObjects(objects: readonly K8sObject[], input: CheckInput = {}): Finding[] {
+/** What the rules see: the objects, the options with the model's budgets, the model's facts. `railyard report` builds the same. */
+export function checkContext(objects: readonly K8sObject[], input: Pick<CheckInput, 'app' | 'docker' | 'options'> = {}): CheckContext {
   const facts: ModelFacts = input.app ? factsFromApp(input.app) : emptyFacts();
   const options: CheckOptions = { ...DEFAULT_OPTIONS, ...(input.app ? { defaultNamespace: input.app.namespace, processRssMiB: input.app.budgets.processRssMiB, maxConnections: input.app.database.maxConnections, containerRuntime: input.app.logging.fluentBit?.runtime ?? 'containerd' } : {}), ...input.options };
   const valid = objects.filter((o) => o && typeof o === 'object' && !Array.isArray(o));
-  // Objects whose identity is not plain strings cannot be referenced or reported by
-  // name; the schema rules report them, the others skip them.
-  const identified = valid.filter(hasPlainIdentity);
-  const ctx: CheckContext = {
+  return {
     objects: valid,
     options,
     facts,
     docker: input.docker ?? [],
     secretsExternal: facts.secrets.length === 0 && !valid.some((o) => o.kind === 'Secret'),
   };
+}
+
+/** The context without objects whose identity is not plain strings: they cannot be referenced or reported by name. */
+export function identifiedContext(ctx: CheckContext): CheckContext {
+  const identified = ctx.objects.filter(hasPlainIdentity);
+  return identified.length === ctx.objects.length ? ctx : { ...ctx, objects: identified };
+}
+
+export function checkObjects(objects: readonly K8sObject[], input: CheckInput = {}): Finding[] {
+  const ctx = checkContext(objects, input);
+  const { options } = ctx;
+  const valid = ctx.objects;
+  // The schema rules report objects without a plain identity; the others skip them.
   const inSet = new Set<unknown>(valid);
   const ignoreSpecs = [...configIgnores(input.app), ...(input.ignore ?? [])];
   const findings: Finding[] = [];
-  const identifiedCtx: CheckContext = identified.length === valid.length ? ctx : { ...ctx, objects: identified };
+  const identifiedCtx = identifiedContext(ctx);
   for (const rule of input.rules ?? RULES) {
     let raws;
     try {

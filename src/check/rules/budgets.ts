@@ -1,7 +1,6 @@
 // Budgets: memory per worker pod and database connections across the app, the two
 // sums the design document never did.
-import { podTemplateOf } from '../objects.js';
-import { hpaFor } from './reliability.js';
+import { railsMemory, workloadBudgets } from '../capacity.js';
 import { inferredNote, roleOf, type Role } from '../roles.js';
 import { parseQuantity } from './apiserver.js';
 import type { CheckContext, K8sObject, RawFinding, Rule } from '../types.js';
@@ -28,7 +27,7 @@ export const workerMemory: Rule = {
       }
       const limit = parseQuantity(c.container.resources?.limits?.memory);
       if (role.processes === undefined || limit === undefined) continue;
-      const need = role.processes * rss * MiB;
+      const need = railsMemory(role.processes, rss);
       if (need > limit) {
         out.push({ object: o, path: `${c.path}.resources.limits.memory`, message: `${role.processes} Rails processes × ${rss} MiB (assumed RSS per process; --process-rss-mib) = ${Math.round(need / MiB)} MiB, above the ${String(c.container.resources.limits.memory)} limit (${Math.round(limit / role.processes / MiB)} MiB per process)${inferredNote(role)}` });
       }
@@ -37,15 +36,6 @@ export const workerMemory: Rule = {
   },
 };
 
-/** The most replicas a workload can have: its HPA's maxReplicas, the model's replicas.max, or spec.replicas. */
-function maxReplicas(o: K8sObject, ctx: CheckContext): number {
-  const hpa = hpaFor(o, ctx);
-  if (hpa?.spec?.maxReplicas !== undefined) return Number(hpa.spec.maxReplicas);
-  const fromModel = ctx.facts.maxReplicas[String(o.metadata?.name)];
-  if (fromModel !== undefined) return fromModel;
-  return Number(o.spec?.replicas ?? 1);
-}
-
 export interface ConnectionShare {
   object: K8sObject;
   connections: number;
@@ -53,35 +43,11 @@ export interface ConnectionShare {
   role: Role;
 }
 
-/**
- * Peak connections per workload. Puma holds one per thread (its readiness check
- * borrows one of them); each delayed_job process holds one and the worker's health
- * server opens its own; a racecar consumer holds one; each CronJob run holds one,
- * and a Forbid/Replace CronJob runs once at a time.
- */
+/** Peak connections per workload: the workloads' budgets (../capacity.ts) at their largest scale. */
 export function connectionShares(ctx: CheckContext): ConnectionShare[] {
-  const out: ConnectionShare[] = [];
-  for (const o of ctx.objects) {
-    if (!podTemplateOf(o)) continue;
-    const role = roleOf(o, ctx);
-    const name = String(o.metadata?.name);
-    if (role.kind === 'web') {
-      const r = maxReplicas(o, ctx);
-      out.push({ object: o, connections: r * role.threads, formula: `${name}: ${r} × ${role.threads} threads`, role });
-    } else if (role.kind === 'worker' && role.processes !== undefined) {
-      const r = maxReplicas(o, ctx);
-      out.push({ object: o, connections: r * (role.processes + 1), formula: `${name}: ${r} × (${role.processes} processes + 1 health check)`, role });
-    } else if (role.kind === 'consumer') {
-      const r = maxReplicas(o, ctx);
-      out.push({ object: o, connections: r, formula: `${name}: ${r} × 1`, role });
-    } else if (role.kind === 'cron') {
-      const policy = o.spec?.concurrencyPolicy ?? 'Allow';
-      // Allow has no bound; count the two overlapping runs a slow job typically causes.
-      const runs = policy === 'Allow' ? 2 : 1;
-      out.push({ object: o, connections: runs, formula: `${name}: ${runs}`, role });
-    }
-  }
-  return out;
+  return workloadBudgets(ctx)
+    .filter((b) => b.formula !== undefined)
+    .map((b) => ({ object: b.object, connections: b.pods.max * b.connectionsPerPod, formula: b.formula!, role: b.role }));
 }
 
 export const dbConnections: Rule = {
