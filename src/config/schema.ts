@@ -440,6 +440,21 @@ const AppShape = z
       })
       .strict()
       .default({ ignore: [] }),
+    /**
+     * The nodes the app runs on, for `railyard report`'s capacity view: how many and
+     * what each offers to pods (allocatable, not the machine's size: the kubelet and
+     * the system reserve some). Without it the report shows demand without a pool to fit.
+     */
+    nodePool: z
+      .object({
+        /** The flavour or pool name, for the report (`b3-16`). */
+        name: z.string().min(1).optional(),
+        nodes: z.number().int().min(1),
+        cpu: quantity,
+        memory: quantity,
+      })
+      .strict()
+      .optional(),
     budgets: z
       .object({
         /** Estimated RSS of one Rails process (a production monolith after boot). */

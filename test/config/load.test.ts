@@ -76,6 +76,15 @@ describe('validation', () => {
     expect(await problems({ ...minimal(), workers: { primary: { name: 'worker-primary', pools: '--pool=mail:1 --pool=a,,b:2' } } })).toEqual(['workers.primary.pools: pool 1: empty queue name in "a,,b"']);
   });
 
+  it('names the node pool field at fault, and accepts a pool without a name', async () => {
+    expect(await problems({ ...minimal(), nodePool: { nodes: 0, cpu: '4 cores', memory: '16Gi', size: 'b3-16' } })).toEqual([
+      'nodePool.nodes: Too small: expected number to be >=1',
+      'nodePool.cpu: must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi',
+      'nodePool.size: unknown field (is it misspelled?)',
+    ]);
+    expect(await problems({ ...minimal(), nodePool: { nodes: 3, cpu: '3800m', memory: '14Gi' } })).toEqual([]);
+  });
+
   it('names misspelled fields', async () => {
     expect(await problems({ ...minimal(), web: { imagePulPolicy: 'Always' } })).toEqual(['web.imagePulPolicy: unknown field (is it misspelled?)']);
   });
