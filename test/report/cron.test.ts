@@ -46,7 +46,7 @@ describe('the cron week agrees with croner', () => {
         for (const o of f.objects) {
           if (o.kind !== 'CronJob') continue;
           jobs++;
-          const spec = (o as { spec: { schedule: string; timeZone?: string } }).spec;
+          const spec = (o as unknown as { spec: { schedule: string; timeZone?: string } }).spec;
           const name = String(o.metadata?.name);
           // croner takes about 1 ms a run in a time zone: the job's own zone over a plain
           // week, and Amsterdam over its spring-forward week.
