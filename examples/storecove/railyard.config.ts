@@ -260,6 +260,9 @@ export default defineApp({
   migrate: { command: ['bundle', 'exec', 'rails', 'db:migrate'], timeoutSeconds: 900 },
   rollbar: { environment: 'production', tokenSecret: 'ROLLBAR_ACCESS_TOKEN' },
   budgets: { processRssMiB: 300 },
+  // The document does not size the cluster. Three OVH b3-16 nodes (4 vCPU, 16 GB),
+  // with what the kubelet leaves to pods; `railyard report` sets the app against them.
+  nodePool: { name: 'b3-16', nodes: 3, cpu: '3800m', memory: '14Gi' },
   checks: {
     ignore: [
       { rule: 'ingress-nginx-retired', object: 'Ingress/storecove-app-ingress', reason: 'OVH clusters run ingress-nginx today; examples/storecove-gateway is the Gateway API route to move to' },

@@ -23,6 +23,7 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   status: () => import('./commands/status.js'),
   cron: () => import('./commands/cron.js'),
   logs: () => import('./commands/logs.js'),
+  report: () => import('./commands/report.js'),
 };
 
 /** The program with the named commands registered (all of them by default). */

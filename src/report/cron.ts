@@ -234,3 +234,129 @@ export function runsInWeek(s: CronSchedule, clock: WeekClock): number[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- the week of every CronJob
+
+export interface CronJobInput {
+  name: string;
+  schedule: string;
+  timeZone: string;
+}
+
+export interface CronJobWeek extends CronJobInput {
+  runs: number;
+  /** Why the job is not drawn (a schedule with no fixed times, such as @every). */
+  problem?: string;
+}
+
+/** Jobs that start in the same minute, and how often that happens in the week. */
+export interface Collision {
+  jobs: string[];
+  times: number;
+  /** The first few such minutes, `Mon 00:00` in the jobs' time zone (with the zone when the report mixes zones). */
+  examples: string[];
+}
+
+export interface CronWeek {
+  /** The Monday the week starts on, local to each job's zone. */
+  weekStart: string;
+  timeZones: string[];
+  jobs: CronJobWeek[];
+  /** Starts per [day 0 = Monday][hour], by each job's local time. */
+  cells: number[][];
+  /** Per cell, the minutes with starts: [minute, starts]; the hover text. */
+  minutes: [number, number][][][];
+  /** Per cell, the most jobs starting in one minute. */
+  peak: number[][];
+  /** Starts per minute of the hour over the whole week: where the :00 pile-up shows. */
+  minuteOfHour: number[];
+  /** The most jobs starting in one minute, anywhere in the week. */
+  maxTogether: number;
+  collisions: Collision[];
+}
+
+export const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `weekStart` must be a Monday (YYYY-MM-DD). */
+export function cronWeek(inputs: readonly CronJobInput[], weekStart: string): CronWeek {
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(weekStart) || new Date(`${weekStart}T00:00:00Z`).getUTCDay() !== 1) throw new ScheduleError(`week start "${weekStart}" must be a Monday written YYYY-MM-DD`);
+  const cells = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+  const peak = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+  const perMinute = new Map<number, number>(); // cell*60+minute -> starts
+  const minuteOfHour = new Array<number>(60).fill(0);
+  const clocks = new Map<string, WeekClock>();
+  const parsed = new Map<string, CronSchedule | ScheduleError>();
+  const runsCache = new Map<string, number[]>();
+  const byInstant = new Map<number, number[]>(); // instant -> job indexes
+  const label = new Map<number, string>(); // instant -> local label of the first job there
+  const zones = [...new Set(inputs.map((j) => j.timeZone))].sort();
+  const jobs: CronJobWeek[] = inputs.map((job, j) => {
+    let clock = clocks.get(job.timeZone);
+    if (!clock) clocks.set(job.timeZone, (clock = weekClock(job.timeZone, weekStart)));
+    let s = parsed.get(job.schedule);
+    if (!s) {
+      try {
+        s = parseSchedule(job.schedule);
+      } catch (e) {
+        if (!(e instanceof ScheduleError)) throw e;
+        s = e;
+      }
+      parsed.set(job.schedule, s);
+    }
+    if (s instanceof ScheduleError) return { ...job, runs: 0, problem: s.message };
+    // Generated configs repeat a few schedules many times: compute each once per zone.
+    const key = `${job.schedule}\0${job.timeZone}`;
+    let runs = runsCache.get(key);
+    if (!runs) runsCache.set(key, (runs = runsInWeek(s, clock)));
+    for (const i of runs) {
+      const day = clock.day[i]! - clock.firstDay;
+      const hour = clock.hour[i]!;
+      const minute = clock.minute[i]!;
+      if (day < 0 || day > 6) continue;
+      cells[day]![hour]!++;
+      const k = (day * 24 + hour) * 60 + minute;
+      perMinute.set(k, (perMinute.get(k) ?? 0) + 1);
+      minuteOfHour[minute]!++;
+      const t = clock.instants[i]!;
+      const at = byInstant.get(t);
+      if (at) at.push(j);
+      else {
+        byInstant.set(t, [j]);
+        label.set(t, `${DAY_NAMES[day]} ${pad(hour)}:${pad(minute)}${zones.length > 1 ? ` ${job.timeZone}` : ''}`);
+      }
+    }
+    return { ...job, runs: runs.length };
+  });
+  const minutes: [number, number][][][] = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => [] as [number, number][]));
+  for (const [k, n] of [...perMinute].sort((a, b) => a[0] - b[0])) {
+    const cell = Math.floor(k / 60);
+    const d = Math.floor(cell / 24);
+    const h = cell % 24;
+    minutes[d]![h]!.push([k % 60, n]);
+    if (n > peak[d]![h]!) peak[d]![h] = n;
+  }
+  // Collisions by the set of jobs that meet: "these five start together 168 times".
+  const groups = new Map<string, Collision>();
+  let maxTogether = 0;
+  for (const t of [...byInstant.keys()].sort((a, b) => a - b)) {
+    const at = byInstant.get(t)!;
+    maxTogether = Math.max(maxTogether, at.length);
+    if (at.length < 2) continue;
+    const names = [...new Set(at.map((j) => inputs[j]!.name))].sort();
+    const key = names.join('\n');
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { jobs: names, times: 0, examples: [] }));
+    g.times++;
+    if (g.examples.length < 3) g.examples.push(label.get(t)!);
+  }
+  const collisions = [...groups.values()].sort((a, b) => b.jobs.length - a.jobs.length || b.times - a.times || (a.jobs.join() < b.jobs.join() ? -1 : 1));
+  return { weekStart, timeZones: zones, jobs, cells, minutes, peak, minuteOfHour, maxTogether, collisions };
+}
+
+/** The Monday of the week holding `date` (UTC), as YYYY-MM-DD. */
+export function mondayOf(date: Date): string {
+  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  return d.toISOString().slice(0, 10);
+}

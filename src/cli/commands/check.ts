@@ -4,13 +4,11 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { loadConfig } from '../../config/load.js';
-import { renderManifests } from '../../render/kubernetes/index.js';
-import { renderDocker } from '../../render/docker/index.js';
-import { parseDockerfile } from '../../check/dockerfile.js';
+import { checkApp } from '../../check/app.js';
 import { checkObjects, parseIgnore, type IgnoreSpec } from '../../check/run.js';
 import { loadManifestDir, UnreadableInput } from '../../check/load.js';
 import { formatJson, formatSarif, formatText } from '../../check/report.js';
-import type { CheckOptions, Finding, K8sObject } from '../../check/types.js';
+import type { CheckOptions, Finding } from '../../check/types.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
 import type { App } from '../../config/schema.js';
 
@@ -135,19 +133,7 @@ Examples:
         fallbackUri = flags.manifests;
       } else {
         const { app, file } = await loadConfig(config).catch(exitOnConfigError);
-        const sources = new Map<K8sObject, { file: string }>();
-        const objects: K8sObject[] = [];
-        for (const f of renderManifests(app, { imageTag: 'check' })) {
-          for (const o of f.objects) {
-            objects.push(o);
-            sources.set(o, { file: f.path });
-          }
-        }
-        // The rendered Dockerfile: its FROM lines and the CMD each target runs.
-        const docker = renderDocker(app)
-          .filter((f) => f.path.split('/').pop() === 'Dockerfile')
-          .flatMap((f) => parseDockerfile(f.content, f.path));
-        findings = checkObjects(objects, { app, docker, sourceOf: (o) => sources.get(o), options, ignore });
+        findings = checkApp(app, { options, ignore }).findings;
         fallbackUri = relative(process.cwd(), file).split('\\').join('/');
         rendered = true;
       }
