@@ -281,76 +281,87 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /** `weekStart` must be a Monday (YYYY-MM-DD). */
 export function cronWeek(inputs: readonly CronJobInput[], weekStart: string): CronWeek {
   if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(weekStart) || new Date(`${weekStart}T00:00:00Z`).getUTCDay() !== 1) throw new ScheduleError(`week start "${weekStart}" must be a Monday written YYYY-MM-DD`);
-  const cells = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
-  const peak = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
-  const perMinute = new Map<number, number>(); // cell*60+minute -> starts
-  const minuteOfHour = new Array<number>(60).fill(0);
-  const clocks = new Map<string, WeekClock>();
-  const parsed = new Map<string, CronSchedule | ScheduleError>();
-  const runsCache = new Map<string, number[]>();
-  const byInstant = new Map<number, number[]>(); // instant -> job indexes
-  const label = new Map<number, string>(); // instant -> local label of the first job there
   const zones = [...new Set(inputs.map((j) => j.timeZone))].sort();
-  const jobs: CronJobWeek[] = inputs.map((job, j) => {
-    let clock = clocks.get(job.timeZone);
-    if (!clock) clocks.set(job.timeZone, (clock = weekClock(job.timeZone, weekStart)));
-    let s = parsed.get(job.schedule);
-    if (!s) {
-      try {
-        s = parseSchedule(job.schedule);
-      } catch (e) {
-        if (!(e instanceof ScheduleError)) throw e;
-        s = e;
-      }
-      parsed.set(job.schedule, s);
-    }
-    if (s instanceof ScheduleError) return { ...job, runs: 0, problem: s.message };
-    // Generated configs repeat a few schedules many times: compute each once per zone.
+  // Jobs with the same schedule and zone start together by definition: a generated
+  // config repeats a few schedules many times, so each group is computed once.
+  const groups = new Map<string, { schedule: string; timeZone: string; jobs: number[] }>();
+  inputs.forEach((job, j) => {
     const key = `${job.schedule}\0${job.timeZone}`;
-    let runs = runsCache.get(key);
-    if (!runs) runsCache.set(key, (runs = runsInWeek(s, clock)));
+    const g = groups.get(key);
+    if (g) g.jobs.push(j);
+    else groups.set(key, { schedule: job.schedule, timeZone: job.timeZone, jobs: [j] });
+  });
+  const perMinute = new Int32Array(7 * 24 * 60);
+  const clocks = new Map<string, WeekClock>();
+  const byInstant = new Map<number, number[]>(); // instant -> group indexes
+  const label = new Map<number, string>(); // instant -> local label of the first group there
+  const runsOf = new Int32Array(inputs.length);
+  const problems = new Map<number, string>();
+  const groupList = [...groups.values()];
+  groupList.forEach((g, gi) => {
+    let clock = clocks.get(g.timeZone);
+    if (!clock) clocks.set(g.timeZone, (clock = weekClock(g.timeZone, weekStart)));
+    let s: CronSchedule;
+    try {
+      s = parseSchedule(g.schedule);
+    } catch (e) {
+      if (!(e instanceof ScheduleError)) throw e;
+      for (const j of g.jobs) problems.set(j, e.message);
+      return;
+    }
+    const runs = runsInWeek(s, clock);
+    const n = g.jobs.length;
+    for (const j of g.jobs) runsOf[j] = runs.length;
     for (const i of runs) {
       const day = clock.day[i]! - clock.firstDay;
+      if (day < 0 || day > 6) continue;
       const hour = clock.hour[i]!;
       const minute = clock.minute[i]!;
-      if (day < 0 || day > 6) continue;
-      cells[day]![hour]!++;
-      const k = (day * 24 + hour) * 60 + minute;
-      perMinute.set(k, (perMinute.get(k) ?? 0) + 1);
-      minuteOfHour[minute]!++;
+      perMinute[(day * 24 + hour) * 60 + minute]! += n;
       const t = clock.instants[i]!;
       const at = byInstant.get(t);
-      if (at) at.push(j);
+      if (at) at.push(gi);
       else {
-        byInstant.set(t, [j]);
-        label.set(t, `${DAY_NAMES[day]} ${pad(hour)}:${pad(minute)}${zones.length > 1 ? ` ${job.timeZone}` : ''}`);
+        byInstant.set(t, [gi]);
+        label.set(t, `${DAY_NAMES[day]} ${pad(hour)}:${pad(minute)}${zones.length > 1 ? ` ${g.timeZone}` : ''}`);
       }
     }
-    return { ...job, runs: runs.length };
   });
+  const jobs: CronJobWeek[] = inputs.map((job, j) => (problems.has(j) ? { ...job, runs: 0, problem: problems.get(j)! } : { ...job, runs: runsOf[j]! }));
+  const cells = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+  const peak = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+  const minuteOfHour = new Array<number>(60).fill(0);
   const minutes: [number, number][][][] = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => [] as [number, number][]));
-  for (const [k, n] of [...perMinute].sort((a, b) => a[0] - b[0])) {
+  for (let k = 0; k < perMinute.length; k++) {
+    const n = perMinute[k]!;
+    if (n === 0) continue;
     const cell = Math.floor(k / 60);
     const d = Math.floor(cell / 24);
     const h = cell % 24;
+    cells[d]![h]! += n;
+    minuteOfHour[k % 60]! += n;
     minutes[d]![h]!.push([k % 60, n]);
     if (n > peak[d]![h]!) peak[d]![h] = n;
   }
   // Collisions by the set of jobs that meet: "these five start together 168 times".
-  const groups = new Map<string, Collision>();
+  const found = new Map<string, Collision>();
+  const namesOf = new Map<string, string[]>();
   let maxTogether = 0;
   for (const t of [...byInstant.keys()].sort((a, b) => a - b)) {
     const at = byInstant.get(t)!;
-    maxTogether = Math.max(maxTogether, at.length);
-    if (at.length < 2) continue;
-    const names = [...new Set(at.map((j) => inputs[j]!.name))].sort();
+    const together = at.reduce((n, gi) => n + groupList[gi]!.jobs.length, 0);
+    maxTogether = Math.max(maxTogether, together);
+    if (together < 2) continue;
+    const gkey = at.join(',');
+    let names = namesOf.get(gkey);
+    if (!names) namesOf.set(gkey, (names = [...new Set(at.flatMap((gi) => groupList[gi]!.jobs.map((j) => inputs[j]!.name)))].sort()));
     const key = names.join('\n');
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { jobs: names, times: 0, examples: [] }));
-    g.times++;
-    if (g.examples.length < 3) g.examples.push(label.get(t)!);
+    let c = found.get(key);
+    if (!c) found.set(key, (c = { jobs: names, times: 0, examples: [] }));
+    c.times++;
+    if (c.examples.length < 3) c.examples.push(label.get(t)!);
   }
-  const collisions = [...groups.values()].sort((a, b) => b.jobs.length - a.jobs.length || b.times - a.times || (a.jobs.join() < b.jobs.join() ? -1 : 1));
+  const collisions = [...found.values()].sort((a, b) => b.jobs.length - a.jobs.length || b.times - a.times || (a.jobs.join() < b.jobs.join() ? -1 : 1));
   return { weekStart, timeZones: zones, jobs, cells, minutes, peak, minuteOfHour, maxTogether, collisions };
 }
 
