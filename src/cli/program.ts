@@ -24,6 +24,7 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   cron: () => import('./commands/cron.js'),
   logs: () => import('./commands/logs.js'),
   report: () => import('./commands/report.js'),
+  diff: () => import('./commands/diff.js'),
 };
 
 /** The program with the named commands registered (all of them by default). */
