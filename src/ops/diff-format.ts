@@ -112,7 +112,9 @@ export function compareObject(live: K8s | undefined, dryRun: K8s): ObjectDiff | 
   const after = stringify(comparable(dryRun), { sortMapEntries: true });
   if (live && before === after) return undefined;
   const name = describe(ref(dryRun));
-  const patch = live ? createTwoFilesPatch(`live ${name}`, `rendered ${name}`, before, after, undefined, undefined, { context: 3 }).split('\n').slice(2).join('\n') : undefined;
+  // Hunks only: the object is named in the line above them.
+  const full = live ? createTwoFilesPatch(`live ${name}`, `rendered ${name}`, before, after, undefined, undefined, { context: 3 }) : undefined;
+  const patch = full?.slice(full.indexOf('@@'));
   const images = imageChanges(live, dryRun);
   return { ...ref(dryRun), action: live ? 'change' : 'add', ...(patch ? { patch } : {}), ...(images.length && live ? { images } : {}) };
 }
