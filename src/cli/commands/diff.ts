@@ -3,12 +3,11 @@
 // 1 changes, 2 error (bad input, unreachable cluster).
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { KubeError } from '../../deploy/kube.js';
 import { diffRelease } from '../../ops/diff.js';
 import { formatJson, formatMarkdown, formatText } from '../../ops/diff-format.js';
 import { ImageTagError, validateImageTag } from '../../render/image.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
-import { connectOrExit } from './deploy.js';
+import { addConnectionOptions, connectOrExit, exitOnClusterError } from '../cluster.js';
 
 interface DiffFlags {
   imageTag: string;
@@ -24,13 +23,11 @@ function fail(message: string): never {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('diff')
     .description('Show what deploying a release would change on the cluster: added, changed (fields only) and pruned objects')
     .argument('[config]', 'railyard.config.ts/.yaml/.json, or a folder holding one', '.')
     .requiredOption('-t, --image-tag <tag>', 'the release to compare, as for deploy')
-    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use (default: its current context)')
     .option('-f, --format <format>', 'text, json or markdown (a GitHub step summary or PR comment)', 'text')
     .option('--allow-latest', 'accept a mutable tag such as "latest"')
     .addHelpText(
@@ -44,8 +41,8 @@ never shown: each key is listed as added, removed, changed or unchanged.
 Examples:
   railyard diff examples/storecove --image-tag "$GITHUB_SHA"
   railyard diff --image-tag "$GITHUB_SHA" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
-    )
-    .action(async (config: string, flags: DiffFlags) => {
+    );
+  addConnectionOptions(cmd).action(async (config: string, flags: DiffFlags) => {
       if (!['text', 'json', 'markdown'].includes(flags.format)) fail(`--format must be text, json or markdown, not "${flags.format}"`);
       try {
         validateImageTag(flags.imageTag, { allowLatest: flags.allowLatest });
@@ -59,11 +56,11 @@ Examples:
       try {
         report = await diffRelease(kube, app, flags.imageTag);
       } catch (err) {
-        if (err instanceof KubeError) fail(`${err.message} (${kube.server})`);
-        throw err;
+        // diff's convention: any error is 2, a cluster that answered included.
+        exitOnClusterError(err, kube, exitCodes.usage);
       }
       const c = colours(process.stdout);
       process.stdout.write(flags.format === 'json' ? formatJson(report) : flags.format === 'markdown' ? formatMarkdown(report) : formatText(report, c));
       process.exitCode = report.changes.length ? exitCodes.failure : exitCodes.ok;
-    });
+  });
 }
