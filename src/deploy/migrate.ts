@@ -34,10 +34,13 @@ export interface MigrationEvents {
 /**
  * Applies the Job (its name carries the image tag, so each release has its
  * own). A Job already complete for this tag is not re-run; a failed one is
- * replaced, since a Job's pod template cannot be changed in place.
+ * replaced, since a Job's pod template cannot be changed in place. One still
+ * running (an interrupted deploy leaves its migration to finish) is waited
+ * for, never deleted: killing a migration half-way is worse than waiting.
  */
 export async function runMigration(kube: Kube, job: KubeObject, opts: { timeoutSeconds: number; events: MigrationEvents; signal?: AbortSignal }): Promise<JobOutcome> {
   const existing = await read<KubeObject & V1Job>(kube, job);
+  let adopted = false;
   if (existing) {
     const prior = jobOutcome(existing);
     // Job names hold only a prefix of the tag, so compare what it actually ran.
@@ -46,11 +49,21 @@ export async function runMigration(kube: Kube, job: KubeObject, opts: { timeoutS
       opts.events.onNotice(`${describe(job)} already completed for this image tag; not re-running it`);
       return { ok: true };
     }
-    await remove(kube, job);
-    await waitGone(kube, job, 60);
+    if (!prior && !existing.metadata?.deletionTimestamp) {
+      if (!sameRelease) {
+        return { ok: false, reason: `${describe(job)} of another image (${podTemplateImages(existing).join(', ')}) is still running; wait for it to finish or delete it, then deploy again`, pods: [] };
+      }
+      opts.events.onNotice(`${describe(job)} is still running from an earlier deploy of this image tag; waiting for it instead of starting another`);
+      adopted = true;
+    } else {
+      await remove(kube, job);
+      await waitGone(kube, job, 60);
+    }
   }
-  opts.events.onStart(job.metadata.name);
-  await apply(kube, job);
+  if (!adopted) {
+    opts.events.onStart(job.metadata.name);
+    await apply(kube, job);
+  }
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   const streamed = new Set<string>();
   for (;;) {

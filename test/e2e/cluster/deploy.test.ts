@@ -27,6 +27,12 @@ import { findLeaks, kubeconfigCredentials, releaseRecordText, type Place, type P
 import { kubectl, kubectlJson, kwokOnlyLogging, railyard, requireCluster, ROOT, tempDir, type RunResult } from './support.js';
 
 const NS = 'e2e-deploy';
+/**
+ * Its own logging namespace: the example's `logging` is shared by the other
+ * kwok suites running at the same time, and they plant their own Logz.io token
+ * there, which would overwrite the value this suite scans for.
+ */
+const LOGGING_NS = 'e2e-deploy-logging';
 const example = join(ROOT, 'examples/storecove/railyard.config.ts');
 
 /** A config folder: the Storecove example in its own namespace, optionally changed. */
@@ -35,7 +41,7 @@ function configDir(name: string, body: string): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'railyard.config.ts'),
-    `import { defineApp } from 'railyard';\nimport storecove from ${JSON.stringify(example)};\nconst base = { ...storecove, namespace: ${JSON.stringify(NS)}, rollbar: { environment: 'e2e' }, ${kwokOnlyLogging('storecove')} };\nexport default defineApp(${body});\n`,
+    `import { defineApp } from 'railyard';\nimport storecove from ${JSON.stringify(example)};\nconst example = { ...storecove, logging: { ...storecove.logging, fluentBit: { ...storecove.logging.fluentBit!, namespace: ${JSON.stringify(LOGGING_NS)} } }, secrets: storecove.secrets.map((s) => (s.namespace === 'logging' ? { ...s, namespace: ${JSON.stringify(LOGGING_NS)} } : s)) };\nconst base = { ...example, namespace: ${JSON.stringify(NS)}, rollbar: { environment: 'e2e' }, ${kwokOnlyLogging('example')} };\nexport default defineApp(${body});\n`,
   );
   return dir;
 }
@@ -133,14 +139,14 @@ beforeAll(async () => {
   // Start from nothing, then give every secret the config declares (in the app
   // namespace and in the logging one) a real, recognisable value: what the
   // secrets preflight will read. No output may ever contain one.
-  await kubectl(kubeconfig, ['delete', 'namespace', NS, '--wait=true', '--timeout=60s', '--ignore-not-found']);
+  await kubectl(kubeconfig, ['delete', 'namespace', NS, LOGGING_NS, '--wait=true', '--timeout=120s', '--ignore-not-found']);
   const ns = await kubectl(kubeconfig, ['create', 'namespace', NS]);
   expect(ns.code, ns.stderr).toBe(0);
   ({ app } = await loadConfig(full));
   for (const s of app.secrets) {
     const namespace = s.namespace ?? NS;
     if (namespace !== NS) {
-      // The logging namespace is shared with other runs: create it only if it is missing.
+      // The suite's logging namespace: created here, once.
       const made = await kubectl(kubeconfig, ['create', 'namespace', namespace]);
       expect(made.code === 0 || /AlreadyExists/.test(made.stderr), made.stderr).toBe(true);
     }
@@ -226,6 +232,53 @@ describe.sequential('railyard deploy on the local control plane', () => {
     const same = await kubectlJson(kubeconfig, ['get', 'job', name, '-n', NS]);
     expect(same.metadata.uid).toBe(job.metadata.uid);
     for (const d of (await deployments()).values()) expect(tagOf(d)).toMatch(/-rel0002$/);
+  }, 240_000);
+
+  it('a migration Job still running for this tag is waited for, never deleted or started again', async () => {
+    // An interrupted deploy leaves its migration running (src/deploy/migrate.ts).
+    // Stand-in: this tag's own Job, created suspended, so it runs until resumed.
+    const name = migrationJobName(app, 'rel0002');
+    expect((await kubectl(kubeconfig, ['delete', 'job', name, '-n', NS, '--wait=true'])).code).toBe(0);
+    const out = tempDir('running-job');
+    const s = await railyard(['synth', full, '--out', out, '--image-tag', 'rel0002', '--quiet', '--no-runtime']);
+    expect(s.code, s.stderr).toBe(0);
+    const manifest = parseYaml(readFileSync(join(out, 'migrate/job.yaml'), 'utf8')) as { spec: Record<string, unknown> };
+    manifest.spec.suspend = true;
+    expect((await kubectl(kubeconfig, ['create', '-f', '-'], JSON.stringify(manifest))).code).toBe(0);
+    const running = await kubectlJson(kubeconfig, ['get', 'job', name, '-n', NS]);
+
+    const child = spawn(process.execPath, [join(ROOT, 'bin/railyard.js'), 'deploy', full, '--image-tag', 'rel0002', '--timeout', '90', '--kubeconfig', kubeconfig], {
+      env: { ...process.env, NO_COLOR: '1', ROLLBAR_ACCESS_TOKEN: rollbarToken, RAILYARD_ROLLBAR_URL: rollbarUrl },
+    });
+    const r: RunResult = { code: -1, stdout: '', stderr: '' };
+    child.stderr.on('data', (d) => (r.stderr += d));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    const notice = `Job/${NS}/${name} is still running from an earlier deploy of this image tag; waiting for it`;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no notice within 60 s:\n${r.stdout}\n${r.stderr}`)), 60_000);
+      child.stdout.on('data', (d) => {
+        r.stdout += d;
+        if (r.stdout.includes(notice)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    // railyard is waiting on it: the Job is the same one, not deleted.
+    await new Promise((res) => setTimeout(res, 2000));
+    const waiting = await kubectlJson(kubeconfig, ['get', 'job', name, '-n', NS]);
+    expect(waiting.metadata.uid).toBe(running.metadata.uid);
+    expect(waiting.metadata.deletionTimestamp).toBeUndefined();
+
+    // Resumed, it completes, and the deploy goes on with its result.
+    expect((await kubectl(kubeconfig, ['patch', 'job', name, '-n', NS, '--type=merge', '-p', '{"spec":{"suspend":false}}'])).code).toBe(0);
+    r.code = await exited;
+    outputs.push(r);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('started Job/');
+    const done = await kubectlJson(kubeconfig, ['get', 'job', name, '-n', NS]);
+    expect(done.metadata.uid).toBe(running.metadata.uid);
+    expect(done.status.succeeded).toBe(1);
   }, 240_000);
 
   it('a failing migration applies nothing and exits non-zero', async () => {
@@ -316,13 +369,14 @@ describe.sequential('railyard deploy on the local control plane', () => {
     await new Promise<void>((resolve) =>
       first.stdout.on('data', (d) => {
         firstOut.stdout += d;
-        if (firstOut.stdout.includes('== preflight')) resolve(); // the lock step is done by now
+        if (firstOut.stdout.includes('== preflight: server-side dry run')) resolve(); // the lock step is done by now
       }),
     );
     const second = await deploy(full, 'rel0008');
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/another deploy holds the lock: \S+@\S+\/\d+/);
-    expect(second.stdout).not.toMatch(/== (preflight|migrate|apply)/);
+    // The secrets preflight reads only, so it runs before the lock; nothing after the lock ran.
+    expect(second.stdout).not.toMatch(/== (preflight: server-side|migrate|apply)/);
     firstOut.code = await firstExit;
     outputs.push(firstOut);
     expect(firstOut.code).toBe(1); // its own rollout failed and was rolled back
