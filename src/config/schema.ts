@@ -4,6 +4,7 @@
 // grace-period table, env table). Where the document contradicts itself the
 // default is the value that works, and docs/DESIGN-DEVIATIONS.md says why.
 import { z } from 'zod';
+import { parseQuantity } from './quantity.js';
 import { parsePoolSpec, PoolSpecError, QUEUE_NAME, MAX_POOL_COUNT, ALL_QUEUES, type Pool } from './pools.js';
 
 // ---------------------------------------------------------------- primitives
@@ -36,6 +37,37 @@ export const Resources = z
   })
   .strict();
 export type Resources = z.infer<typeof Resources>;
+
+/**
+ * Node disk a container may use: its writable layer, its logs and the pod's
+ * emptyDirs (/tmp, /app/tmp, /app/log). Without a limit one pod filling /tmp
+ * fills the node's disk and the kubelet evicts other pods; with one, only the
+ * offender is evicted. Every field is optional here: a component's block
+ * overrides the app's `ephemeralStorage` field by field.
+ */
+export const EphemeralStorageOverride = z
+  .object({
+    request: quantity.optional(),
+    limit: quantity.optional(),
+    /** sizeLimit of each writable emptyDir, by volume name. */
+    emptyDirs: z.object({ tmp: quantity.optional(), 'app-tmp': quantity.optional(), 'app-log': quantity.optional() }).strict().optional(),
+  })
+  .strict();
+export type EphemeralStorageOverride = z.infer<typeof EphemeralStorageOverride>;
+
+/** The app's defaults: /app/tmp holds bootsnap's cache (about 100-300 MiB for a large app), the rest is small. */
+export const EPHEMERAL_DEFAULTS = { request: '1Gi', limit: '2Gi', emptyDirs: { tmp: '256Mi', 'app-tmp': '512Mi', 'app-log': '256Mi' } } as const;
+export const EphemeralStorage = z
+  .object({
+    request: quantity.default(EPHEMERAL_DEFAULTS.request),
+    limit: quantity.default(EPHEMERAL_DEFAULTS.limit),
+    emptyDirs: z
+      .object({ tmp: quantity.default(EPHEMERAL_DEFAULTS.emptyDirs.tmp), 'app-tmp': quantity.default(EPHEMERAL_DEFAULTS.emptyDirs['app-tmp']), 'app-log': quantity.default(EPHEMERAL_DEFAULTS.emptyDirs['app-log']) })
+      .strict()
+      .default({ ...EPHEMERAL_DEFAULTS.emptyDirs }),
+  })
+  .strict();
+export type EphemeralStorage = z.infer<typeof EphemeralStorage>;
 
 export const Replicas = z
   .object({ min: z.number().int().min(0), max: z.number().int().min(1) })
@@ -94,6 +126,8 @@ const componentBase = {
   env: z.record(envName, z.string()).default({}),
   resources: Resources,
   terminationGracePeriodSeconds: seconds,
+  /** Overrides the app's `ephemeralStorage`, field by field. */
+  ephemeralStorage: EphemeralStorageOverride.optional(),
 };
 
 export const Web = z
@@ -198,6 +232,8 @@ export const CronTask = z
     command: z.string().min(1, 'must not be empty'),
     activeDeadlineSeconds: z.number().int().min(1).optional(),
     resources: Resources.optional(),
+    /** Overrides `cron.defaults.ephemeralStorage` and then the app's, field by field. */
+    ephemeralStorage: EphemeralStorageOverride.optional(),
   })
   .strict();
 export type CronTask = z.infer<typeof CronTask>;
@@ -213,6 +249,7 @@ export const CronDefaults = z
     failedJobsHistoryLimit: z.number().int().min(0).default(3),
     ttlSecondsAfterFinished: z.number().int().min(0).default(86400),
     timeZone: z.string().default('Etc/UTC'),
+    ephemeralStorage: EphemeralStorageOverride.optional(),
   })
   .strict();
 
@@ -349,6 +386,8 @@ export const FluentBit = z
       .refine((q) => /^[0-9.]+(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(q), 'must be a size such as 512M, 512Mi or 1Gi (bytes, no milli or exponent)')
       .default('512M'),
     resources: Resources.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
+    /** Its own logs and writable layer only: the buffer (storageLimit) is on a hostPath, which the kubelet does not count. */
+    ephemeralStorage: z.object({ request: quantity.default('64Mi'), limit: quantity.default('256Mi') }).strict().default({ request: '64Mi', limit: '256Mi' }),
     /** A log shipper belongs on every node, tainted ones included; narrow it here. */
     scheduling: Scheduling.default({ nodeSelector: {}, tolerations: [{ operator: 'Exists' }] }),
   })
@@ -403,6 +442,8 @@ const AppShape = z
       .strict()
       .default({ defaults: CronDefaults.parse({}), tasks: [] }),
     secrets: z.array(Secret).default([]),
+    /** Ephemeral storage of every app container and its emptyDirs; web, workers, consumers and cron override it. */
+    ephemeralStorage: EphemeralStorage.default(EphemeralStorage.parse({})),
     /** Node selector and tolerations of every app pod (web, workers, consumers, CronJobs, the migration Job). */
     scheduling: Scheduling.default({ nodeSelector: {}, tolerations: [] }),
     routing: Routing.optional(),
@@ -511,6 +552,16 @@ function crossCheck(a: z.output<typeof AppShape>, ctx: z.RefinementCtx): void {
     }
   }
 
+  for (const [path, over] of ephemeralOverrides(a)) {
+    const e = resolveEphemeral(a.ephemeralStorage, ...over);
+    const request = parseQuantity(e.request)!;
+    const limit = parseQuantity(e.limit)!;
+    const dirs = Object.values(e.emptyDirs).reduce((n, q) => n + parseQuantity(q)!, 0);
+    if (request > limit) ctx.addIssue({ code: 'custom', message: `request ${e.request} exceeds limit ${e.limit}`, path: [...path, 'request'] });
+    // The emptyDirs count towards the pod's limit: full emptyDirs must leave room for logs.
+    if (dirs >= limit) ctx.addIssue({ code: 'custom', message: `limit ${e.limit} must exceed the emptyDir sizeLimits it holds (${Object.entries(e.emptyDirs).map(([k, v]) => `${k} ${v}`).join(' + ')}), or the pod is evicted before any emptyDir is full`, path: [...path, 'limit'] });
+  }
+
   const fb = a.logging.fluentBit;
   if (fb) {
     const path = ['logging', 'fluentBit', 'logzio', 'tokenSecret'];
@@ -522,6 +573,30 @@ function crossCheck(a: z.output<typeof AppShape>, ctx: z.RefinementCtx): void {
       if (!s.usedBy.includes('logging')) ctx.addIssue({ code: 'custom', message: `secret "${s.name}" is read by Fluent Bit, so usedBy must include "logging"`, path: [...path, 'name'] });
     }
   }
+}
+
+/** Each place ephemeral storage is set, with the overrides that apply there (innermost last). */
+function ephemeralOverrides(a: z.output<typeof AppShape>): [(string | number)[], (EphemeralStorageOverride | undefined)[]][] {
+  const out: [(string | number)[], (EphemeralStorageOverride | undefined)[]][] = [[['ephemeralStorage'], []]];
+  const at = (path: (string | number)[], o: EphemeralStorageOverride | undefined, ...outer: (EphemeralStorageOverride | undefined)[]) => {
+    if (o) out.push([path, [...outer, o]]);
+  };
+  at(['web', 'ephemeralStorage'], a.web.ephemeralStorage);
+  for (const [k, w] of Object.entries(a.workers)) at(['workers', k, 'ephemeralStorage'], w.ephemeralStorage);
+  for (const [k, c] of Object.entries(a.consumers)) at(['consumers', k, 'ephemeralStorage'], c.ephemeralStorage);
+  at(['cron', 'defaults', 'ephemeralStorage'], a.cron.defaults.ephemeralStorage);
+  a.cron.tasks.forEach((t, i) => at(['cron', 'tasks', i, 'ephemeralStorage'], t.ephemeralStorage, a.cron.defaults.ephemeralStorage));
+  return out;
+}
+
+/** The app's ephemeral storage with overrides applied in order, field by field. */
+export function resolveEphemeral(base: EphemeralStorage, ...overrides: (EphemeralStorageOverride | undefined)[]): EphemeralStorage {
+  let e: EphemeralStorage = { ...base, emptyDirs: { ...base.emptyDirs } };
+  for (const o of overrides) {
+    if (!o) continue;
+    e = { request: o.request ?? e.request, limit: o.limit ?? e.limit, emptyDirs: { ...e.emptyDirs, ...Object.fromEntries(Object.entries(o.emptyDirs ?? {}).filter(([, v]) => v !== undefined)) } };
+  }
+  return e;
 }
 
 /** Does `key` match a declared secret key, where `*` is a wildcard (the model's `AWS_*_BUCKET`)? */

@@ -10,7 +10,7 @@ export const OPTIONS = { defaultNamespace: NS, now: NOW };
 // Functions, not constants: each container gets its own object, so a test's mutation stays local.
 const hardened = () => ({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
 const podSecurity = () => ({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
-const resources = (memory = '1Gi') => ({ requests: { cpu: '100m', memory }, limits: { cpu: '1', memory } });
+const resources = (memory = '1Gi') => ({ requests: { cpu: '100m', memory, 'ephemeral-storage': '1Gi' }, limits: { cpu: '1', memory, 'ephemeral-storage': '2Gi' } });
 const probe = (path: string, port: number | string) => ({ httpGet: { path, port }, timeoutSeconds: 5, periodSeconds: 10 });
 
 function deployment(name: string, spec: Record<string, unknown>, container: Record<string, unknown>, pod: Record<string, unknown> = {}): K8sObject {

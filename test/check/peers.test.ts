@@ -27,6 +27,7 @@ const DESIGN = 'test/fixtures/check/design-doc';
 const IN_SCOPE: Record<string, string[]> = {
   'container-image-tag': ['image-tag-latest'],
   'container-resources': ['resources-missing'],
+  'container-ephemeral-storage-request-and-limit': ['ephemeral-storage-missing'],
   'container-security-context-readonlyrootfilesystem': ['writable-root-filesystem'],
   'container-security-context-privileged': ['privileged'],
   'container-security-context-user-group-id': ['run-as-root'],
@@ -48,7 +49,6 @@ const IN_SCOPE: Record<string, string[]> = {
 
 /** kube-score checks railyard leaves out on purpose; docs/CHECKS.md says why for each. */
 const OUT_OF_SCOPE = [
-  'container-ephemeral-storage-request-and-limit',
   'container-image-pull-policy',
   'pod-networkpolicy',
   'networkpolicy-targets-pod',

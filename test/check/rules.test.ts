@@ -167,7 +167,7 @@ const CASES: Record<string, Case> = {
   },
   'host-path-mount': {
     fires: (o) => void (podSpec(o, 'Deployment', 'web').volumes = [{ name: 'logs', hostPath: { path: '/var/log' } }]),
-    passes: (o) => void (podSpec(o, 'Deployment', 'web').volumes = [{ name: 'logs', emptyDir: {} }]),
+    passes: (o) => void (podSpec(o, 'Deployment', 'web').volumes = [{ name: 'logs', emptyDir: { sizeLimit: '1Gi' } }]),
   },
   'cluster-role-broad': {
     fires: (o) => void (find(o, 'ClusterRole', 'fluent-bit').rules[0].resources.push('secrets')),
@@ -177,6 +177,11 @@ const CASES: Record<string, Case> = {
   'resources-missing': {
     fires: (o) => void delete worker(o).resources.limits.cpu,
     passes: (o) => void (worker(o).resources.limits.cpu = '250m'),
+  },
+  'ephemeral-storage-missing': {
+    fires: (o) => void delete worker(o).resources.limits['ephemeral-storage'],
+    passes: (o) => void (worker(o).resources.limits['ephemeral-storage'] = '1Gi'),
+    says: 'sets no limits.ephemeral-storage',
   },
   'pdb-missing': {
     fires: (o) => void o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'worker')), 1),
@@ -294,6 +299,15 @@ describe.each(Object.entries(CASES))('%s', (id, c) => {
 });
 
 describe('coverage', () => {
+  it('ephemeral-storage-missing flags a disk-backed emptyDir without a sizeLimit, not a sized or Memory-backed one', () => {
+    const run = (volumes: object[]) => {
+      const o = baseline();
+      podSpec(o, 'Deployment', 'web').volumes = volumes;
+      return checkObjects(o, { options: OPTIONS }).filter((f) => f.rule === 'ephemeral-storage-missing').map((f) => `${f.path}: ${f.message}`);
+    };
+    expect(run([{ name: 'a', emptyDir: { sizeLimit: '1Gi' } }, { name: 'b', emptyDir: {} }, { name: 'c', emptyDir: { medium: 'Memory' } }])).toEqual(['spec.template.spec.volumes[1].emptyDir: emptyDir "b" has no sizeLimit']);
+  });
+
   it('has a case for every rule, and every rule id is unique', () => {
     const ids = RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);

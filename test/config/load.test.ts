@@ -110,6 +110,39 @@ describe('validation', () => {
     );
   });
 
+  it('checks ephemeral storage where it is set, overrides resolved field by field, each problem at its path', async () => {
+    expect(
+      await problems({
+        ...minimal(),
+        ephemeralStorage: { request: '3Gi' },
+        web: { ephemeralStorage: { limit: '1Gi' } },
+        workers: { a: { name: 'worker-a', pools: '--pool=*:1', ephemeralStorage: { emptyDirs: { tmp: '1.5Gi' } } } },
+        cron: { defaults: { ephemeralStorage: { limit: '4Gi' } }, tasks: [{ name: 'ok', schedule: '@daily', command: 'rake x', ephemeralStorage: { emptyDirs: { 'app-tmp': 'lots' } } }] },
+      }),
+    ).toEqual([
+      'cron.tasks[0].ephemeralStorage.emptyDirs.app-tmp: must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi',
+      'ephemeralStorage.request: request 3Gi exceeds limit 2Gi',
+      'web.ephemeralStorage.request: request 3Gi exceeds limit 1Gi',
+      'web.ephemeralStorage.limit: limit 1Gi must exceed the emptyDir sizeLimits it holds (tmp 256Mi + app-tmp 512Mi + app-log 256Mi), or the pod is evicted before any emptyDir is full',
+      'workers.a.ephemeralStorage.request: request 3Gi exceeds limit 2Gi',
+      'workers.a.ephemeralStorage.limit: limit 2Gi must exceed the emptyDir sizeLimits it holds (tmp 1.5Gi + app-tmp 512Mi + app-log 256Mi), or the pod is evicted before any emptyDir is full',
+    ]);
+    expect(
+      await problems({
+        ...minimal(),
+        ephemeralStorage: { request: '3Gi' },
+        web: { ephemeralStorage: { limit: '1Gi' } },
+        workers: { a: { name: 'worker-a', pools: '--pool=*:1', ephemeralStorage: { request: '1Gi', emptyDirs: { tmp: '1.5Gi' } } } },
+        cron: { defaults: { ephemeralStorage: { limit: '4Gi' } }, tasks: [{ name: 'ok', schedule: '@daily', command: 'rake x', ephemeralStorage: { request: '1Gi' } }] },
+      }),
+    ).toEqual([
+      'ephemeralStorage.request: request 3Gi exceeds limit 2Gi',
+      'web.ephemeralStorage.request: request 3Gi exceeds limit 1Gi',
+      'web.ephemeralStorage.limit: limit 1Gi must exceed the emptyDir sizeLimits it holds (tmp 256Mi + app-tmp 512Mi + app-log 256Mi), or the pod is evicted before any emptyDir is full',
+      'workers.a.ephemeralStorage.limit: limit 2Gi must exceed the emptyDir sizeLimits it holds (tmp 1.5Gi + app-tmp 512Mi + app-log 256Mi), or the pod is evicted before any emptyDir is full',
+    ]);
+  });
+
   it('refuses a Fluent Bit image without a pinned version', async () => {
     const found = await problems({
       ...minimal(),

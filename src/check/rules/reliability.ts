@@ -27,6 +27,32 @@ export const resources: Rule = {
   },
 };
 
+export const ephemeralStorage: Rule = {
+  id: 'ephemeral-storage-missing',
+  family: 'reliability',
+  severity: 'warning',
+  why: 'A container without an ephemeral-storage limit, or a disk-backed emptyDir without a sizeLimit, can fill the node\'s disk; the kubelet then evicts whichever pods it picks, not the one writing.',
+  fix: 'Set ephemeral-storage requests and limits on every container and a sizeLimit on every emptyDir (railyard: ephemeralStorage in the model).',
+  peers: { kubeScore: 'container-ephemeral-storage-request-and-limit' },
+  check: ({ objects }) => {
+    const out: RawFinding[] = [];
+    for (const t of podTemplates(objects)) {
+      for (const c of containersOf(t)) {
+        const missing = (['requests', 'limits'] as const).filter((s) => c.container.resources?.[s]?.['ephemeral-storage'] === undefined).map((s) => `${s}.ephemeral-storage`);
+        if (missing.length) out.push({ object: t.owner, path: `${c.path}.resources`, message: `container "${c.container.name}" sets no ${missing.join(', ')}` });
+      }
+      const volumes = Array.isArray(t.spec.volumes) ? t.spec.volumes : [];
+      volumes.forEach((v: Record<string, any>, i: number) => {
+        // A Memory-backed emptyDir is bounded by the memory limit instead.
+        if (v?.emptyDir && typeof v.emptyDir === 'object' && v.emptyDir.medium !== 'Memory' && v.emptyDir.sizeLimit === undefined) {
+          out.push({ object: t.owner, path: `${t.path}.volumes[${i}].emptyDir`, message: `emptyDir "${v.name}" has no sizeLimit` });
+        }
+      });
+    }
+    return out;
+  },
+};
+
 const hpaMaps = new WeakMap<CheckContext, Map<string, K8sObject>>();
 
 /** The HPA scaling this workload, if any (indexed once per run). */
@@ -218,5 +244,5 @@ export const probeTimeout: Rule = {
   },
 };
 
-export const reliabilityRules: Rule[] = [resources, pdb, probesMissing, identicalProbes, gracePeriod, consumerSurge, hpaReplicas, cronPolicies, probeTimeout];
+export const reliabilityRules: Rule[] = [resources, ephemeralStorage, pdb, probesMissing, identicalProbes, gracePeriod, consumerSurge, hpaReplicas, cronPolicies, probeTimeout];
 

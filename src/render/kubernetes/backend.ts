@@ -6,7 +6,7 @@ import type { App } from '../../config/schema.js';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
-import type { HttpProbe } from '../../config/schema.js';
+import type { EphemeralStorage, HttpProbe } from '../../config/schema.js';
 import { appPodSpec, httpProbe, metadata, objectLabels, selectorLabels } from './pod.js';
 
 export const MAX_REPLICAS_ANNOTATION = 'railyard.dev/max-replicas';
@@ -31,6 +31,7 @@ export interface BackendSpec {
   replicas: { min: number; max: number };
   strategy: { maxSurge: number; maxUnavailable: number };
   container: IContainer;
+  ephemeral: EphemeralStorage;
   terminationGracePeriodSeconds: number;
 }
 
@@ -47,7 +48,7 @@ export function renderBackend(app: App, spec: BackendSpec): (IDeployment | IPodD
       selector: { matchLabels: selectorLabels(app, spec.component) },
       template: {
         metadata: { labels: objectLabels(app, spec.component, spec.tag) },
-        spec: appPodSpec(app, spec.container, { terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds }),
+        spec: appPodSpec(app, spec.container, { terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds, ephemeral: spec.ephemeral }),
       },
     },
   };

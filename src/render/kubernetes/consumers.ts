@@ -1,6 +1,6 @@
 // racecar consumer Deployments. Credentials come from the kafka secret through
 // RACECAR_* env (racecar's king_konf config reads RACECAR_<KEY>), never argv.
-import type { App, Consumer } from '../../config/schema.js';
+import { resolveEphemeral, type App, type Consumer } from '../../config/schema.js';
 import { imageRef } from '../image.js';
 import { appContainer, envLiteral, stopTimeoutEnv } from './pod.js';
 import { healthServerPorts, renderBackend } from './backend.js';
@@ -17,6 +17,7 @@ export function consumerProcessTarget(c: Consumer): string {
 
 export function renderConsumer(app: App, consumer: Consumer, tag: string) {
   const processTarget = consumerProcessTarget(consumer);
+  const ephemeral = resolveEphemeral(app.ephemeralStorage, consumer.ephemeralStorage);
   const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: consumer.credentials.secret, key } } });
   const container = appContainer(app, {
     name: consumer.containerName,
@@ -35,6 +36,7 @@ export function renderConsumer(app: App, consumer: Consumer, tag: string) {
     ],
     componentEnv: consumer.env,
     resources: consumer.resources,
+    ephemeral,
     ...healthServerPorts(consumer.healthPort, consumer.probe),
   });
   return renderBackend(app, {
@@ -46,6 +48,7 @@ export function renderConsumer(app: App, consumer: Consumer, tag: string) {
     // a rebalance and then another when the old pod leaves (racecar's advice).
     strategy: { maxSurge: 0, maxUnavailable: 1 },
     container,
+    ephemeral,
     terminationGracePeriodSeconds: consumer.terminationGracePeriodSeconds,
   });
 }

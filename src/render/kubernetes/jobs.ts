@@ -2,7 +2,7 @@
 // image with the web tier's env, secrets and CA volume: rake tasks and
 // migrations load the same Rails app with the same initializers.
 import { createHash } from 'node:crypto';
-import type { App, CronTask } from '../../config/schema.js';
+import { resolveEphemeral, type App, type CronTask } from '../../config/schema.js';
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import { imageRef } from '../image.js';
@@ -23,6 +23,7 @@ export function cronCommand(task: CronTask): string[] {
 export function renderCronJob(app: App, task: CronTask, tag: string): ICronJob {
   const d = app.cron.defaults;
   const processTarget = `cronjob-${task.name}`;
+  const ephemeral = resolveEphemeral(app.ephemeralStorage, d.ephemeralStorage, task.ephemeralStorage);
   const container = appContainer(app, {
     name: app.web.containerName,
     image: imageRef(app, app.web.target, tag),
@@ -32,6 +33,7 @@ export function renderCronJob(app: App, task: CronTask, tag: string): ICronJob {
     specificEnv: [stopTimeoutEnv(app.web.terminationGracePeriodSeconds)],
     componentEnv: app.web.env,
     resources: task.resources ?? d.resources,
+    ephemeral,
   });
   const labels = { ...objectLabels(app, CRON_COMPONENT, tag), 'railyard.dev/task': task.name };
   return {
@@ -53,7 +55,7 @@ export function renderCronJob(app: App, task: CronTask, tag: string): ICronJob {
           ttlSecondsAfterFinished: d.ttlSecondsAfterFinished,
           template: {
             metadata: { labels },
-            spec: appPodSpec(app, container, { terminationGracePeriodSeconds: app.web.terminationGracePeriodSeconds, restartPolicy: 'OnFailure' }),
+            spec: appPodSpec(app, container, { terminationGracePeriodSeconds: app.web.terminationGracePeriodSeconds, restartPolicy: 'OnFailure', ephemeral }),
           },
         },
       },
@@ -80,6 +82,8 @@ export function migrationJobName(app: App, tag: string): string {
  * cleaned up a day after it finishes.
  */
 export function renderMigrationJob(app: App, tag: string): IJob {
+  // The migration runs the web image and command set: it gets the web tier's storage.
+  const ephemeral = resolveEphemeral(app.ephemeralStorage, app.web.ephemeralStorage);
   const container = appContainer(app, {
     name: app.web.containerName,
     image: imageRef(app, app.web.target, tag),
@@ -89,6 +93,7 @@ export function renderMigrationJob(app: App, tag: string): IJob {
     specificEnv: [stopTimeoutEnv(app.web.terminationGracePeriodSeconds)],
     componentEnv: app.web.env,
     resources: app.web.resources,
+    ephemeral,
   });
   const labels = objectLabels(app, MIGRATE_COMPONENT, tag);
   return {
@@ -101,7 +106,7 @@ export function renderMigrationJob(app: App, tag: string): IJob {
       ttlSecondsAfterFinished: 86400,
       template: {
         metadata: { labels },
-        spec: appPodSpec(app, container, { terminationGracePeriodSeconds: app.web.terminationGracePeriodSeconds, restartPolicy: 'Never' }),
+        spec: appPodSpec(app, container, { terminationGracePeriodSeconds: app.web.terminationGracePeriodSeconds, restartPolicy: 'Never', ephemeral }),
       },
     },
   };

@@ -173,7 +173,7 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
               // output errors, which should stop traffic-less readiness, not restart the pod.
               livenessProbe: { httpGet: { path: '/', port: 2020 }, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 5 },
               readinessProbe: { httpGet: { path: '/api/v1/health', port: 2020 }, periodSeconds: 10, timeoutSeconds: 5 },
-              resources: { requests: { ...fb.resources.requests }, limits: { ...fb.resources.limits } },
+              resources: { requests: { ...fb.resources.requests, 'ephemeral-storage': fb.ephemeralStorage.request }, limits: { ...fb.resources.limits, 'ephemeral-storage': fb.ephemeralStorage.limit } },
               securityContext: { privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: [
                 { name: 'varlog', mountPath: '/var/log', readOnly: true },

@@ -1,5 +1,5 @@
 // The pieces every app pod shares: labels, security context, env, secrets, volumes.
-import type { App, HttpProbe, Resources, Scheduling, SecretUser } from '../../config/schema.js';
+import type { App, EphemeralStorage, HttpProbe, Resources, Scheduling, SecretUser } from '../../config/schema.js';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
@@ -53,7 +53,7 @@ const APP_DIR = '/app';
  * The root filesystem is read-only; Rails and racecar write only to these,
  * each an emptyDir (tmp/ holds pids and bootsnap's cache).
  */
-const WRITABLE_DIRS = [
+const WRITABLE_DIRS: { name: keyof EphemeralStorage['emptyDirs']; mountPath: string }[] = [
   { name: 'tmp', mountPath: '/tmp' },
   { name: 'app-tmp', mountPath: `${APP_DIR}/tmp` },
   { name: 'app-log', mountPath: `${APP_DIR}/log` },
@@ -87,8 +87,8 @@ export function httpProbe(probe: HttpProbe, port: number | string): IProbe {
   };
 }
 
-export function resources(r: Resources): IContainer['resources'] {
-  return { requests: { cpu: r.requests.cpu, memory: r.requests.memory }, limits: { cpu: r.limits.cpu, memory: r.limits.memory } };
+export function resources(r: Resources, e: Pick<EphemeralStorage, 'request' | 'limit'>): IContainer['resources'] {
+  return { requests: { cpu: r.requests.cpu, memory: r.requests.memory, 'ephemeral-storage': e.request }, limits: { cpu: r.limits.cpu, memory: r.limits.memory, 'ephemeral-storage': e.limit } };
 }
 
 function literal(name: string, value: string | number): IEnvVar {
@@ -129,6 +129,7 @@ export interface AppContainerSpec {
   specificEnv: IEnvVar[];
   componentEnv: Record<string, string>;
   resources: Resources;
+  ephemeral: EphemeralStorage;
   ports?: { name: string; containerPort: number }[];
   livenessProbe?: IProbe;
   readinessProbe?: IProbe;
@@ -146,7 +147,7 @@ export function appContainer(app: App, spec: AppContainerSpec): IContainer {
     ...(spec.ports ? { ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' as const })) } : {}),
     ...(spec.livenessProbe ? { livenessProbe: spec.livenessProbe } : {}),
     ...(spec.readinessProbe ? { readinessProbe: spec.readinessProbe } : {}),
-    resources: resources(spec.resources),
+    resources: resources(spec.resources, spec.ephemeral),
     securityContext: containerSecurityContext(),
     volumeMounts: [{ name: 'mysql-ca', mountPath: app.database.caMountPath, readOnly: true }, ...WRITABLE_DIRS.map((d) => ({ name: d.name, mountPath: d.mountPath }))],
   };
@@ -160,7 +161,7 @@ export function schedulingFields(s: Scheduling): Pick<IPodSpec, 'nodeSelector' |
   };
 }
 
-export function appPodSpec(app: App, container: IContainer, opts: { terminationGracePeriodSeconds: number; restartPolicy?: 'Always' | 'OnFailure' | 'Never' }): IPodSpec {
+export function appPodSpec(app: App, container: IContainer, opts: { terminationGracePeriodSeconds: number; ephemeral: EphemeralStorage; restartPolicy?: 'Always' | 'OnFailure' | 'Never' }): IPodSpec {
   return {
     // App pods never call the Kubernetes API.
     automountServiceAccountToken: false,
@@ -172,7 +173,8 @@ export function appPodSpec(app: App, container: IContainer, opts: { terminationG
     containers: [container],
     volumes: [
       { name: 'mysql-ca', secret: { secretName: app.database.caSecret, items: [{ key: app.database.caKey, path: app.database.caKey }] } },
-      ...WRITABLE_DIRS.map((d) => ({ name: d.name, emptyDir: {} })),
+      // A sizeLimit per emptyDir: the kubelet evicts the pod that overfills one, not its neighbours.
+      ...WRITABLE_DIRS.map((d) => ({ name: d.name, emptyDir: { sizeLimit: opts.ephemeral.emptyDirs[d.name] } })),
     ],
   };
 }

@@ -1,5 +1,5 @@
 // The Puma web tier: Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget.
-import type { App } from '../../config/schema.js';
+import { resolveEphemeral, type App } from '../../config/schema.js';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -12,6 +12,7 @@ export const WEB_COMPONENT = 'server';
 export function renderWebTier(app: App, tag: string): [IDeployment, IService, IHorizontalPodAutoscaler, IPodDisruptionBudget] {
   const web = app.web;
   const component = WEB_COMPONENT;
+  const ephemeral = resolveEphemeral(app.ephemeralStorage, web.ephemeralStorage);
   const container = appContainer(app, {
     name: web.containerName,
     image: imageRef(app, web.target, tag),
@@ -29,6 +30,7 @@ export function renderWebTier(app: App, tag: string): [IDeployment, IService, IH
     ],
     componentEnv: web.env,
     resources: web.resources,
+    ephemeral,
     ports: [{ name: 'http', containerPort: web.port }],
     livenessProbe: httpProbe(web.probes.liveness, web.port),
     readinessProbe: httpProbe(web.probes.readiness, web.port),
@@ -54,7 +56,7 @@ export function renderWebTier(app: App, tag: string): [IDeployment, IService, IH
       selector: { matchLabels: selectorLabels(app, component) },
       template: {
         metadata: { labels: objectLabels(app, component, tag) },
-        spec: appPodSpec(app, container, { terminationGracePeriodSeconds: web.terminationGracePeriodSeconds }),
+        spec: appPodSpec(app, container, { terminationGracePeriodSeconds: web.terminationGracePeriodSeconds, ephemeral }),
       },
     },
   };

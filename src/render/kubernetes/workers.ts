@@ -1,7 +1,7 @@
 // delayed_job worker Deployments. DELAYED_JOB_POOLS keeps delayed_job's syntax,
 // but railyard's runtime reads it and runs one `rake jobs:work` per slot:
 // `bin/delayed_job run` with several pools would run one process (#1106, #992).
-import type { App, Worker } from '../../config/schema.js';
+import { resolveEphemeral, type App, type Worker } from '../../config/schema.js';
 import { renderPoolSpec } from '../../config/pools.js';
 import { imageRef } from '../image.js';
 import { appContainer, envLiteral } from './pod.js';
@@ -13,6 +13,7 @@ export function workerProcessTarget(worker: Worker): string {
 
 export function renderWorker(app: App, worker: Worker, tag: string) {
   const processTarget = workerProcessTarget(worker);
+  const ephemeral = resolveEphemeral(app.ephemeralStorage, worker.ephemeralStorage);
   const container = appContainer(app, {
     name: worker.containerName,
     image: imageRef(app, worker.target, tag),
@@ -27,6 +28,7 @@ export function renderWorker(app: App, worker: Worker, tag: string) {
     ],
     componentEnv: worker.env,
     resources: worker.resources,
+    ephemeral,
     ...healthServerPorts(worker.healthPort, worker.probe),
   });
   return renderBackend(app, {
@@ -37,6 +39,7 @@ export function renderWorker(app: App, worker: Worker, tag: string) {
     // Overlapping workers are safe (delayed_job locks each job row); never drop below the count.
     strategy: { maxSurge: 1, maxUnavailable: 0 },
     container,
+    ephemeral,
     terminationGracePeriodSeconds: worker.terminationGracePeriodSeconds,
   });
 }
