@@ -321,6 +321,46 @@ export const GatewayRouting = z
 export const Routing = z.discriminatedUnion('kind', [IngressRouting, GatewayRouting]);
 export type Routing = z.infer<typeof Routing>;
 
+// ---------------------------------------------------------------- network policy
+
+/** An IPv4 or IPv6 CIDR, as NetworkPolicy ipBlock takes it. */
+const cidr = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/, 'must be a CIDR such as 10.0.0.0/16 or 203.0.113.7/32');
+const EgressTarget = z.object({ cidrs: z.array(cidr).min(1, 'must list at least one CIDR'), ports: z.array(port).min(1, 'must list at least one port') }).strict();
+
+/**
+ * NetworkPolicies for the app's pods: ingress is denied by default and allowed
+ * only to the web port from the ingress controller; egress is open unless
+ * `egress` is declared (a monolith that calls arbitrary webhooks cannot deny it).
+ */
+export const NetworkPolicy = z
+  .object({
+    enabled: z.boolean().default(true),
+    /**
+     * The ingress controller's pods, the only ones that reach the web port.
+     * Default: ingress-nginx's (namespace ingress-nginx, as OVH installs it) or,
+     * with Gateway API, the data-plane pods of the routing gateway.
+     */
+    ingressFrom: z
+      .object({
+        namespace: dnsLabel,
+        podLabels: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .optional(),
+    /** Declared: egress is limited to DNS plus these. Absent: egress is open, and `railyard check` says so. */
+    egress: z
+      .object({
+        database: EgressTarget.extend({ ports: z.array(port).min(1).default([3306]) }).optional(),
+        kafka: EgressTarget.extend({ ports: z.array(port).min(1).default([9092]) }).optional(),
+        /** Named destinations: Valkey, SMTP, an API, an object store. */
+        allow: z.array(EgressTarget.extend({ name: dnsLabel })).default([]),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type NetworkPolicy = z.infer<typeof NetworkPolicy>;
+
 // ---------------------------------------------------------------- scheduling
 
 const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a label key such as node-pool or example.com/pool');
@@ -447,6 +487,7 @@ const AppShape = z
     /** Node selector and tolerations of every app pod (web, workers, consumers, CronJobs, the migration Job). */
     scheduling: Scheduling.default({ nodeSelector: {}, tolerations: [] }),
     routing: Routing.optional(),
+    networkPolicy: NetworkPolicy.default({ enabled: true }),
     logging: z.object({ fluentBit: FluentBit.optional() }).strict().default({}),
     migrate: z
       .object({

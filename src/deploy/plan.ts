@@ -79,6 +79,7 @@ export const PRUNABLE: { apiVersion: string; kind: string; namespaced: boolean }
   { apiVersion: 'v1', kind: 'ConfigMap', namespaced: true },
   { apiVersion: 'v1', kind: 'ServiceAccount', namespaced: true },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespaced: true },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespaced: true },
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespaced: true },
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespaced: true },
   { apiVersion: 'gateway.nginx.org/v1alpha1', kind: 'ClientSettingsPolicy', namespaced: true },

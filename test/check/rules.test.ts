@@ -173,6 +173,11 @@ const CASES: Record<string, Case> = {
     fires: (o) => void (find(o, 'ClusterRole', 'fluent-bit').rules[0].resources.push('secrets')),
     passes: (o) => void (find(o, 'ClusterRole', 'fluent-bit').rules[0].resources.push('nodes')),
   },
+  'egress-open': {
+    fires: (o) => void o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-in', namespace: NS }, spec: { podSelector: {}, policyTypes: ['Ingress'] } }),
+    passes: (o) => void o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'limit-out', namespace: NS }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 53 }] }] } }),
+    says: 'egress is open for',
+  },
   // ---------------------------------------------------------------- reliability
   'resources-missing': {
     fires: (o) => void delete worker(o).resources.limits.cpu,

@@ -1,7 +1,7 @@
 // Security: the pod and container hardening that kube-score, kube-linter and Polaris
 // all ask for, plus the secrets hygiene the design document needs (no literal
 // secrets in env, none in argv). Messages name variables, never their values.
-import { allContainers, asArray, imageHasDigest, imageTag, podTemplates, type ContainerAt } from '../objects.js';
+import { allContainers, asArray, imageHasDigest, imageTag, namespaceOf, objectsOfKind, podTemplates, selects, type ContainerAt } from '../objects.js';
 import { effectiveArgv } from './consistency.js';
 import type { CheckContext, K8sObject, RawFinding, Rule } from '../types.js';
 
@@ -231,4 +231,33 @@ export const broadClusterRole: Rule = {
   },
 };
 
-export const securityRules: Rule[] = [runAsNonRoot, privileged, privilegeEscalation, capabilities, readOnlyRoot, serviceAccountToken, imageTagRule, pullAlways, literalSecretEnv, argvSecrets, hostPath, broadClusterRole];
+/** Does this NetworkPolicy govern egress (policyTypes, or an egress section when they are left out)? */
+const limitsEgress = (p: K8sObject) => (Array.isArray(p.spec?.policyTypes) ? p.spec.policyTypes.includes('Egress') : Array.isArray(p.spec?.egress));
+
+export const egressOpen: Rule = {
+  id: 'egress-open',
+  family: 'security',
+  severity: 'info',
+  why: 'Pods that no egress NetworkPolicy selects can open connections anywhere: a compromised process can reach internal services and exfiltrate freely. An app that calls arbitrary webhooks may have to accept that.',
+  fix: 'Declare networkPolicy.egress in the model (DNS is always allowed; add the database, Kafka and named CIDRs), or a NetworkPolicy with policyTypes [Egress] of your own.',
+  peers: {},
+  // Said only where NetworkPolicies are in use (the set holds one for the namespace): elsewhere policy is the cluster's business.
+  check: (ctx) => {
+    const policies = objectsOfKind(ctx, 'NetworkPolicy');
+    const out: RawFinding[] = [];
+    const open = new Map<string, string[]>();
+    for (const t of podTemplates(ctx.objects)) {
+      const ns = namespaceOf(t.owner, ctx);
+      const inNs = policies.filter((p) => namespaceOf(p, ctx) === ns);
+      if (inNs.length === 0) continue;
+      if (inNs.some((p) => limitsEgress(p) && selects(p.spec?.podSelector ?? {}, t.labels))) continue;
+      open.set(ns, [...(open.get(ns) ?? []), `${t.owner.kind}/${t.owner.metadata?.name}`]);
+    }
+    for (const [ns, owners] of open) {
+      out.push({ object: { kind: 'Namespace', name: ns }, path: 'NetworkPolicy', message: `egress is open for ${owners.length} workload${owners.length === 1 ? '' : 's'} (no NetworkPolicy limits their egress): ${owners.slice(0, 5).join(', ')}${owners.length > 5 ? ', …' : ''}` });
+    }
+    return out;
+  },
+};
+
+export const securityRules: Rule[] = [runAsNonRoot, privileged, privilegeEscalation, capabilities, readOnlyRoot, serviceAccountToken, imageTagRule, pullAlways, literalSecretEnv, argvSecrets, hostPath, broadClusterRole, egressOpen];

@@ -7,6 +7,7 @@ import { renderCronJob, renderMigrationJob } from './jobs.js';
 import { renderGatewayRoutes, renderIngresses } from './routing.js';
 import { renderFluentBit } from './logging.js';
 import { renderNamespaces } from './namespaces.js';
+import { renderNetworkPolicies } from './network.js';
 
 /** A plain, JSON-able Kubernetes object. */
 export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: unknown };
@@ -38,9 +39,11 @@ export function renderManifests(app: App, opts: RenderOptions): ManifestFile[] {
   for (const t of app.cron.tasks) files.push(file(`${MANIFEST_DIR}/cronjobs/${t.name}.yaml`, [renderCronJob(app, t, tag)]));
   if (app.routing?.kind === 'ingress') files.push(file(`${MANIFEST_DIR}/ingress.yaml`, renderIngresses(app, app.routing, tag)));
   if (app.routing?.kind === 'gateway') files.push(file(`${MANIFEST_DIR}/gateway.yaml`, renderGatewayRoutes(app, app.routing, tag)));
+  const policies = renderNetworkPolicies(app, tag);
+  if (policies.length) files.push(file(`${MANIFEST_DIR}/network-policy.yaml`, policies));
   if (app.logging.fluentBit) files.push(file(`${MANIFEST_DIR}/logging/fluent-bit.yaml`, renderFluentBit(app, app.logging.fluentBit, tag)));
   files.push(file(MIGRATION_JOB_PATH, [renderMigrationJob(app, tag)]));
   return files;
 }
 
-export { renderWebTier, renderWorker, renderConsumer, renderCronJob, renderMigrationJob, renderIngresses, renderGatewayRoutes, renderFluentBit, renderNamespaces };
+export { renderWebTier, renderWorker, renderConsumer, renderCronJob, renderMigrationJob, renderIngresses, renderGatewayRoutes, renderFluentBit, renderNamespaces, renderNetworkPolicies };
