@@ -109,6 +109,12 @@ kc apply -f "$here/nodes.yaml" >&2
 t_cp=$(date +%s.%N)
 node_start "$t_cp"
 wait_for "nodes Ready" 60 kc wait --for=condition=Ready node --all --timeout=2s
+# kwok's node-initialize stage reports no ephemeral-storage, so a pod that
+# requests some (every railyard pod does) would never schedule on a kwok node.
+# Added once kwok has initialised the nodes; its heartbeat keeps it.
+for n in kwok-node-0 kwok-node-1; do
+  kc patch node "$n" --subresource=status --type=merge -p '{"status":{"capacity":{"ephemeral-storage":"1Ti"},"allocatable":{"ephemeral-storage":"1Ti"}}}' >&2
+done
 # Pods cannot be created in a namespace before its default ServiceAccount
 # exists; waiting here means tests never race the controller-manager.
 wait_for "default ServiceAccount" 60 kc get serviceaccount default -n default

@@ -205,7 +205,8 @@ describe('resource table and grace periods', () => {
     const d = find('Deployment', row.component);
     const c = container(d);
     const mem = departures[row.component] ?? row;
-    expect(c.resources).toEqual({ requests: { cpu: row.cpuRequest, memory: mem.memoryRequest }, limits: { cpu: row.cpuLimit, memory: mem.memoryLimit } });
+    // The document has no ephemeral storage: the model's defaults (1Gi/2Gi) are added to its table.
+    expect(c.resources).toEqual({ requests: { cpu: row.cpuRequest, memory: mem.memoryRequest, 'ephemeral-storage': '1Gi' }, limits: { cpu: row.cpuLimit, memory: mem.memoryLimit, 'ephemeral-storage': '2Gi' } });
     expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(row.grace);
     const [min, max] = row.replicas.replace(' (HPA)', '').split('-').map(Number);
     if (row.replicas.includes('HPA')) {
@@ -230,8 +231,8 @@ describe('resource table and grace periods', () => {
   it('gives every CronJob the table’s CronJob resources', () => {
     for (const c of DESIGN.cronjobs) {
       expect(container(find('CronJob', c.name)).resources).toEqual({
-        requests: { cpu: DESIGN.cronResources.cpuRequest, memory: DESIGN.cronResources.memoryRequest },
-        limits: { cpu: DESIGN.cronResources.cpuLimit, memory: DESIGN.cronResources.memoryLimit },
+        requests: { cpu: DESIGN.cronResources.cpuRequest, memory: DESIGN.cronResources.memoryRequest, 'ephemeral-storage': '1Gi' },
+        limits: { cpu: DESIGN.cronResources.cpuLimit, memory: DESIGN.cronResources.memoryLimit, 'ephemeral-storage': '2Gi' },
       });
     }
   });
