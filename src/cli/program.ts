@@ -25,6 +25,7 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   logs: () => import('./commands/logs.js'),
   report: () => import('./commands/report.js'),
   diff: () => import('./commands/diff.js'),
+  'deployer-kubeconfig': () => import('./commands/deployer-kubeconfig.js'),
 };
 
 /** The program with the named commands registered (all of them by default). */

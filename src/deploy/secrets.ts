@@ -8,37 +8,16 @@
 // or a record.
 import type { V1Secret } from '@kubernetes/client-node';
 import { secretKeyMatches, type App } from '../config/schema.js';
-import { toKubeError, type Kube } from './kube.js';
+import { requiredSecrets, type RequiredSecret } from '../config/secrets.js';
 
-export interface RequiredSecret {
-  namespace: string;
-  name: string;
-  /** Declared keys; `*` is a family (`AWS_*_BUCKET`), satisfied by at least one matching key. */
-  keys: string[];
-}
+export { requiredSecrets, type RequiredSecret };
+import { toKubeError, type Kube } from './kube.js';
 
 export interface MissingSecret {
   namespace: string;
   name: string;
   /** Absent: the Secret itself does not exist. Present: the declared keys it lacks. */
   keys?: string[];
-}
-
-/**
- * What the cluster must hold for the rendered pods to start: each declared
- * Secret a pod reads (a `ci`-only secret lives in GitHub Actions, not the
- * cluster) and the database CA Secret every app pod mounts.
- */
-export function requiredSecrets(app: App): RequiredSecret[] {
-  const out: RequiredSecret[] = [];
-  for (const s of app.secrets) {
-    if (s.usedBy.every((u) => u === 'ci')) continue;
-    out.push({ namespace: s.namespace ?? app.namespace, name: s.name, keys: [...s.keys] });
-  }
-  const ca = out.find((s) => s.name === app.database.caSecret && s.namespace === app.namespace);
-  if (!ca) out.push({ namespace: app.namespace, name: app.database.caSecret, keys: [app.database.caKey] });
-  else if (!ca.keys.some((k) => secretKeyMatches(k, app.database.caKey))) ca.keys.push(app.database.caKey);
-  return out;
 }
 
 /** Key names of a Secret as the API returns it; values are never touched. */

@@ -2,6 +2,7 @@
 import type { App } from '../config/schema.js';
 import type { RenderedFile } from './files.js';
 import { renderManifests, type ManifestFile } from './kubernetes/index.js';
+import { RBAC_PATH, renderDeployerRbac } from './kubernetes/rbac.js';
 import { GENERATED_HEADER, stringifyManifests } from './yaml.js';
 import { validateImageTag } from './image.js';
 import { renderRailsFiles } from './rails/index.js';
@@ -26,6 +27,8 @@ export function synthesize(app: App, opts: SynthOptions): Synthesis {
   const header = GENERATED_HEADER(opts.source);
   const files: RenderedFile[] = [
     ...manifests.map((m) => ({ path: m.path, content: stringifyManifests(m.objects, header) })),
+    // Applied once by an admin, not by the deploy: it is the deploy's identity.
+    { path: RBAC_PATH, content: stringifyManifests(renderDeployerRbac(app, manifests, opts.imageTag), header) },
     ...renderRailsFiles(app),
     ...renderDocker(app),
     ...renderWorkflow(app, { configPath: opts.source }),

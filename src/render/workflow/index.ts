@@ -44,6 +44,8 @@ const HEADER = (app: App) =>
   '# Secrets: ' +
   [WORKFLOW_SECRETS.registryUsername, WORKFLOW_SECRETS.registryPassword, WORKFLOW_SECRETS.kubeconfig, ...(app.rollbar ? [app.rollbar.tokenSecret] : [])].join(', ') +
   '.\n' +
+  `# ${WORKFLOW_SECRETS.kubeconfig} is the railyard-deployer identity, not an admin kubeconfig: an admin applies deploy/rbac.yaml once,\n` +
+  `# then stores a short-lived token (48 h at most; re-run before it expires): railyard deployer-kubeconfig . --duration 172800 | gh secret set ${WORKFLOW_SECRETS.kubeconfig}\n` +
   (app.image.node === 'yarn'
     ? `# The deploy job runs the railyard the app's lockfile pins: yarn add --dev railyard@^${pkg.version}\n`
     : `# The app has no package.json (image.node: none): the deploy job runs railyard ${pkg.version}, the version that rendered this file.\n`);
