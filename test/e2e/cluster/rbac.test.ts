@@ -27,15 +27,8 @@ async function applyAdmin(objects: object[]): Promise<void> {
   expect(r.code, r.stderr).toBe(0);
 }
 
-/** Waits until the API server's authorizer sees a change for the deployer (RBAC is served from an informer cache). */
-async function untilCan(verb: string, resource: string, ns: string | undefined, want: boolean): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const r = await kubectl(admin, ['auth', 'can-i', verb, resource, '--as', SA, ...(ns ? ['-n', ns] : [])]);
-    if ((r.stdout.trim() === 'yes') === want) return;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`${SA} can-i ${verb} ${resource} never became ${want}`);
-}
+/** RBAC is served from an informer cache: a changed Role takes effect within moments, not at once. */
+const settle = () => new Promise((r) => setTimeout(r, 3000));
 
 beforeAll(async () => {
   admin = await requireCluster();
@@ -148,7 +141,7 @@ describe.sequential('railyard as the railyard-deployer identity', () => {
         // The previous-ReplicaSet rule serves only a failed rollout with no release record (deploy-edges.test.ts); skipped here, said in the report.
         if (rule.resources.includes('replicasets')) continue;
         await applyAdmin([{ ...role, rules: role.rules.filter((_: unknown, j: number) => j !== i) }]);
-        await untilCan(rule.verbs[0], `${rule.resources[0]}${rule.apiGroups[0] ? `.${rule.apiGroups[0]}` : ''}${rule.resourceNames ? `/${rule.resourceNames[0]}` : ''}`, role.metadata.namespace, false);
+        await settle();
         const results: RunResult[] = [];
         results.push(await as(['deploy', cfg, '--image-tag', `rbac${String(tag++).padStart(4, '0')}`, '--timeout', '120']));
         if (results.at(-1)!.code === 0) results.push(await as(['history', cfg, '--json']));
@@ -156,7 +149,7 @@ describe.sequential('railyard as the railyard-deployer identity', () => {
         if (results.some((r) => r.code !== 0)) failedWithout.push(label);
         else failedWithout.push(`NOT NEEDED: ${label}`);
         await applyAdmin([role]);
-        await untilCan(rule.verbs[0], `${rule.resources[0]}${rule.apiGroups[0] ? `.${rule.apiGroups[0]}` : ''}${rule.resourceNames ? `/${rule.resourceNames[0]}` : ''}`, role.metadata.namespace, true);
+        await settle();
       }
     }
     expect(failedWithout.filter((l) => l.startsWith('NOT NEEDED'))).toEqual([]);
