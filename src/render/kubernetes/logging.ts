@@ -64,6 +64,12 @@ export function renderFluentBitConfig(app: App, fb: FluentBitConfig): string {
     `    storage.path              ${STATE_DIR}/flb-storage/`,
     '    storage.sync              normal',
     '    storage.backlog.mem_limit 16M',
+    // A failed flush is retried after a random wait that doubles each time, up to
+    // scheduler.cap: 2000 s by default, so after a Logz.io outage of a minute the
+    // last chunk arrived 130 s after it was back (test/e2e/node/logship.test.ts).
+    // 30 s bounds that wait; the retries of a long outage stay cheap.
+    '    scheduler.base            5',
+    '    scheduler.cap             30',
     '',
     '[INPUT]',
     '    Name              tail',
@@ -76,7 +82,13 @@ export function renderFluentBitConfig(app: App, fb: FluentBitConfig): string {
     '    DB.locking        true',
     '    Mem_Buf_Limit     16MB',
     '    Skip_Long_Lines   On',
-    '    Refresh_Interval  5',
+    // How soon a new log file is found. The kubelet renames a full log and the
+    // runtime opens a new one; lines written to the new file before Fluent Bit
+    // finds it are read from its head, but if the kubelet rotates it again
+    // first, that file is never read: with 5 s, a pod writing 1 MiB every 3 s
+    // (the test node rotates at 1Mi) lost two whole files. A scan of
+    // /var/log/containers a second is cheap.
+    '    Refresh_Interval  1',
     '    storage.type      filesystem',
     '',
     '[FILTER]',
