@@ -30,7 +30,7 @@ export function dryRun(files: Record<string, string>, main = 'fluent-bit.conf'):
   try {
     mkdirSync(dir, { recursive: true });
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    const r = spawnSync(fluentBitBinary(), ['--dry-run', '-c', join(dir, main)], { encoding: 'utf8', timeout: 20_000, env: { PATH: process.env.PATH ?? '' } });
+    const r = spawnSync(fluentBitBinary(), ['--dry-run', '-c', join(dir, main)], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '' } });
     return { code: r.status, output: `${r.stdout}${r.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });

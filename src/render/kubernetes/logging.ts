@@ -89,6 +89,11 @@ export function renderFluentBitConfig(app: App, fb: FluentBitConfig): string {
     // (the test node rotates at 1Mi) lost two whole files. A scan of
     // /var/log/containers a second is cheap.
     '    Refresh_Interval  1',
+    // A renamed log is read for Rotate_Wait more seconds, then closed whether or
+    // not it was read to the end (in_tail's purge). The default 5 s lost lines
+    // of a pod rotating every 3 s while the node's two cores were busy; the
+    // kubelet keeps the file meanwhile, and 30 s costs only open descriptors.
+    '    Rotate_Wait       30',
     '    storage.type      filesystem',
     '',
     '[FILTER]',
