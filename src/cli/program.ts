@@ -26,6 +26,8 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   report: () => import('./commands/report.js'),
   diff: () => import('./commands/diff.js'),
   'deployer-kubeconfig': () => import('./commands/deployer-kubeconfig.js'),
+  task: () => import('./commands/task.js'),
+  console: () => import('./commands/console.js'),
 };
 
 /** The program with the named commands registered (all of them by default). */

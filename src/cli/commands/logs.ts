@@ -72,8 +72,7 @@ Examples:
         usage((e as Error).message);
       }
       const { app } = await loadConfig(flags.config).catch(exitOnConfigError);
-      const known = [app.web.name, ...Object.values(app.workers).map((w) => w.name), ...Object.values(app.consumers).map((c) => c.name), 'cronjob'];
-      for (const c of components) if (!known.includes(c)) usage(`no component "${c}" in ${app.name} (there are: ${known.join(', ')})`);
+      for (const c of components) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c)) usage(`"${c}" is not a component name`);
       const selector = flags.task ? `job-name=${flags.task}` : `${instanceLabel(app.name)}${components.length ? `,component in (${components.join(',')})` : ''}`;
       const kube = connectOrExit(flags);
       const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';

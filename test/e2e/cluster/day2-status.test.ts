@@ -70,10 +70,9 @@ describe('railyard status on the kwok nodes', () => {
   }, 180_000);
 
   it('a broken Deployment: exit 1 naming it', async () => {
-    // Its pods can no longer be placed anywhere: the replacements stay Pending.
-    const p = await kubectl(kubeconfig, ['patch', 'deployment', 'worker-secondary', '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { template: { spec: { nodeSelector: { 'railyard.dev/nowhere': 'true' } } } } })]);
+    // Recreate, onto no node: the old pods go and the new ones stay Pending.
+    const p = await kubectl(kubeconfig, ['patch', 'deployment', 'worker-secondary', '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { strategy: { type: 'Recreate', rollingUpdate: null }, template: { spec: { nodeSelector: { 'railyard.dev/nowhere': 'true' } } } } })]);
     expect(p.code, p.stderr).toBe(0);
-    await kubectl(kubeconfig, ['delete', 'pods', '-n', NS, '-l', 'component=worker-secondary', '--wait=false']);
     let r = await cli(['status', cfg]);
     for (let i = 0; i < 30 && r.code === 0; i++) {
       await new Promise((res) => setTimeout(res, 1000));
