@@ -37,6 +37,8 @@ export function tsMillis(ts: string): number {
  */
 export function compareTs(a: string, b: string): number {
   if (a === b) return 0;
+  // Same length: same shape (the common case, and the hot path of the fan-in), so text order is time order.
+  if (a.length === b.length) return a < b ? -1 : 1;
   const [sa, fa = ''] = a.replace(/Z$/, '').split('.');
   const [sb, fb = ''] = b.replace(/Z$/, '').split('.');
   if (sa !== sb) return sa! < sb! ? -1 : 1;
