@@ -8,8 +8,8 @@ import { isNotFound, toKubeError, type Kube } from '../deploy/kube.js';
 import { lockName } from '../deploy/lock.js';
 import { buildStatus, type AppStatus, type SlotHealth } from './status-model.js';
 
-/** /health answers within 1 s by design (docs/RUNTIME.md); a pod that does not is reported, not waited for. */
-const HEALTH_TIMEOUT_MS = 1500;
+/** /health answers within 1 s by design (docs/RUNTIME.md), plus the API server's proxy hop on a busy machine; a pod that does not is reported, not waited for. */
+const HEALTH_TIMEOUT_MS = 3000;
 
 export function instanceLabel(app: string): string {
   return `app.kubernetes.io/instance=${app}`;

@@ -20,8 +20,14 @@ let fx: FixtureApp;
 let kubeconfig: string;
 const outputs: string[] = [];
 
-async function cli(args: string[], input?: string): Promise<RunResult> {
-  const r = await railyard([...args, '--kubeconfig', kubeconfig], {}, 600_000);
+/** `--kubeconfig` goes before a `--`: after it, it would be part of the command. */
+const withKubeconfig = (args: string[]) => {
+  const i = args.indexOf('--');
+  return i < 0 ? [...args, '--kubeconfig', kubeconfig] : [...args.slice(0, i), '--kubeconfig', kubeconfig, ...args.slice(i)];
+};
+
+async function cli(args: string[]): Promise<RunResult> {
+  const r = await railyard(withKubeconfig(args), {}, 600_000);
   outputs.push(r.stdout, r.stderr);
   return r;
 }
@@ -29,7 +35,7 @@ async function cli(args: string[], input?: string): Promise<RunResult> {
 /** A long-running railyard, its output collected as it comes. */
 function background(args: string[]): { p: ChildProcess; out: () => string; err: () => string; firstLineMs: Promise<number> } {
   const t0 = Date.now();
-  const p = spawn(process.execPath, [CLI, ...args, '--kubeconfig', kubeconfig], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [CLI, ...withKubeconfig(args)], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const firstLineMs = new Promise<number>((res) => p.stdout!.once('data', () => res(Date.now() - t0)));
