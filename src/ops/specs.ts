@@ -32,7 +32,13 @@ function oneOffLabels(d: V1Deployment, role: 'console' | 'task', extra: Record<s
 /** The first container with its command replaced: tini stays PID 1 (the image's entrypoint does the same), no probes, no lifecycle hooks. */
 function oneOffContainer(c: V1Container, command: string[], interactive: { tty: boolean } | undefined): V1Container {
   const { livenessProbe: _l, readinessProbe: _r, startupProbe: _s, lifecycle: _h, ports: _p, command: _c, args: _a, ...rest } = c;
-  return { ...rest, command: ['tini', '--', ...command], ...(interactive ? { stdin: true, stdinOnce: true, tty: interactive.tty } : {}) };
+  // The kubelet expands $(VAR) in command and turns $$ into $: escaped, the command runs as typed.
+  return { ...rest, command: ['tini', '--', ...command.map(literalArg)], ...(interactive ? { stdin: true, stdinOnce: true, tty: interactive.tty } : {}) };
+}
+
+/** An argument as the kubelet will pass it: every `$` doubled, so neither `$(VAR)` nor `$$` is expanded. */
+export function literalArg(a: string): string {
+  return a.replace(/\$/g, '$$$$');
 }
 
 function ownerOf(d: V1Deployment) {

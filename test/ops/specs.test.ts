@@ -99,6 +99,11 @@ describe('one-off Jobs from the Deployment template', () => {
     });
   });
 
+  it("the command runs as typed: the kubelet's $(VAR) expansion and $$ escape do not touch it", () => {
+    const job = taskJob(web, { suffix: 's', command: ['sh', '-c', 'echo $(RAILS_ENV) $HOME; kill -9 $$'], by: 'b', deadlineSeconds: 1 });
+    expect(job.spec!.template.spec!.containers[0]!.command).toEqual(['tini', '--', 'sh', '-c', 'echo $$(RAILS_ENV) $$HOME; kill -9 $$$$']);
+  });
+
   it('run suffixes are short, lower-case and differ per run', () => {
     const t = new Date('2026-11-30T12:00:00Z');
     expect(runSuffix(t, () => 0)).toBe('tpbdc00000');
