@@ -19,7 +19,9 @@ export default defineConfig({
       ? {
           projects: [
             { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], exclude: ['test/e2e/node/**'], sequence: { groupOrder: 0 } } },
-            { extends: true, test: { name: 'node', include: ['test/e2e/node/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+            // One file at a time: each node suite measures latency, loss and
+            // timing on the same two cores and the same kubelet.
+            { extends: true, test: { name: 'node', include: ['test/e2e/node/**/*.test.ts'], sequence: { groupOrder: 1 }, fileParallelism: false } },
           ],
         }
       : {}),
