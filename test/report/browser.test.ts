@@ -80,8 +80,11 @@ describe('railyard report in headless Chromium, offline', () => {
   it('lists the findings by family, with the silenced ones and their reasons', async () => {
     await show('findings');
     const headings = await evaluate<string[]>(`[...document.querySelectorAll('#findings h3')].map((h) => h.textContent)`);
-    expect(headings).toEqual(['platform (1)', 'Silenced (3)']);
-    expect(await evaluate<string>(`document.querySelector('#findings').innerText`)).toContain('OVH clusters run ingress-nginx today');
+    // egress-open (info, security): the example's NetworkPolicies leave egress open.
+    expect(headings).toEqual(['security (1)', 'platform (1)', 'Silenced (3)']);
+    const text = await evaluate<string>(`document.querySelector('#findings').innerText`);
+    expect(text).toContain('OVH clusters run ingress-nginx today');
+    expect(text).toContain('egress-open');
   });
 
   it('logged no console error and asked for nothing outside the file', () => {
