@@ -16,6 +16,12 @@ export function colours(stream: NodeJS.WriteStream) {
   return { red: wrap(31), yellow: wrap(33), green: wrap(32), dim: wrap(2), bold: wrap(1), cyan: wrap(36) };
 }
 
+/** A bad flag or argument: one `railyard: …` line on stderr, exit 2. */
+export function exitUsage(message: string): never {
+  process.stderr.write(`railyard: ${message}\n`);
+  process.exit(exitCodes.usage);
+}
+
 /** Prints a ConfigError as `file: path: message` lines and exits 2; rethrows anything else. */
 export function exitOnConfigError(err: unknown): never {
   if (err instanceof ConfigError) {

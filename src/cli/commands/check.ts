@@ -9,7 +9,7 @@ import { checkObjects, parseIgnore, type IgnoreSpec } from '../../check/run.js';
 import { loadManifestDir, UnreadableInput } from '../../check/load.js';
 import { formatJson, formatSarif, formatText } from '../../check/report.js';
 import type { CheckOptions, Finding } from '../../check/types.js';
-import { colours, exitCodes, exitOnConfigError } from '../output.js';
+import { colours, exitCodes, exitOnConfigError, exitUsage } from '../output.js';
 import type { App } from '../../config/schema.js';
 
 /** `check --cluster`: the deploy's secrets preflight on its own. Loaded lazily: only this mode needs the Kubernetes client. */
@@ -52,14 +52,9 @@ interface CheckFlags {
   context?: string;
 }
 
-function usage(message: string): never {
-  process.stderr.write(`railyard: ${message}\n`);
-  process.exit(exitCodes.usage);
-}
-
 function positiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1) usage(`${flag} must be a positive whole number, not "${value}"`);
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1) exitUsage(`${flag} must be a positive whole number, not "${value}"`);
   return Number(value);
 }
 
@@ -93,13 +88,13 @@ Examples:
   railyard check examples/storecove --cluster --context ovh-production`,
     )
     .action(async (config: string, flags: CheckFlags) => {
-      if (!['text', 'json', 'sarif'].includes(flags.format)) usage(`--format must be text, json or sarif, not "${flags.format}"`);
-      if (flags.containerRuntime !== undefined && !['containerd', 'docker'].includes(flags.containerRuntime)) usage(`--container-runtime must be containerd or docker, not "${flags.containerRuntime}"`);
+      if (!['text', 'json', 'sarif'].includes(flags.format)) exitUsage(`--format must be text, json or sarif, not "${flags.format}"`);
+      if (flags.containerRuntime !== undefined && !['containerd', 'docker'].includes(flags.containerRuntime)) exitUsage(`--container-runtime must be containerd or docker, not "${flags.containerRuntime}"`);
       let ignore: IgnoreSpec[];
       try {
         ignore = flags.ignore.map(parseIgnore);
       } catch (e) {
-        usage((e as Error).message);
+        exitUsage((e as Error).message);
       }
       const options: Partial<CheckOptions> = {};
       const rss = positiveInt('--process-rss-mib', flags.processRssMib);
@@ -110,8 +105,8 @@ Examples:
       if (flags.namespace) options.defaultNamespace = flags.namespace;
 
       if (flags.cluster) {
-        if (flags.manifests) usage('--cluster checks a model\'s Secrets against the cluster; it does not take --manifests');
-        if (flags.format === 'sarif') usage('--cluster prints text or json, not sarif');
+        if (flags.manifests) exitUsage('--cluster checks a model\'s Secrets against the cluster; it does not take --manifests');
+        if (flags.format === 'sarif') exitUsage('--cluster prints text or json, not sarif');
         const { app } = await loadConfig(config).catch(exitOnConfigError);
         process.exitCode = await checkClusterSecrets(app, flags);
         return;
@@ -124,11 +119,11 @@ Examples:
         try {
           loaded = await loadManifestDir(flags.manifests);
         } catch (e) {
-          if (e instanceof UnreadableInput) usage(`cannot read ${e.file}: ${e.reason}`);
+          if (e instanceof UnreadableInput) exitUsage(`cannot read ${e.file}: ${e.reason}`);
           throw e;
         }
         // An empty folder is almost always a wrong path; passing it silently would hide that.
-        if (loaded.objects.length === 0 && loaded.docker.length === 0) usage(`cannot read ${flags.manifests}: no Kubernetes YAML or JSON in it`);
+        if (loaded.objects.length === 0 && loaded.docker.length === 0) exitUsage(`cannot read ${flags.manifests}: no Kubernetes YAML or JSON in it`);
         findings = checkObjects(loaded.objects, { sourceOf: loaded.sourceOf, docker: loaded.docker, options, ignore });
         fallbackUri = flags.manifests;
       } else {

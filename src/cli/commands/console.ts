@@ -16,7 +16,7 @@ import { NoSuchComponent, readComponent } from '../../ops/oneoff-source.js';
 import { consoleJob } from '../../ops/specs.js';
 import { addConnectionOptions, connectOrExit, exitOnClusterError } from '../cluster.js';
 import { newSuffix, whoRuns } from '../ops-common.js';
-import { exitCodes, exitOnConfigError } from '../output.js';
+import { exitCodes, exitOnConfigError, exitUsage } from '../output.js';
 
 interface ConsoleFlags {
   kubeconfig?: string;
@@ -26,11 +26,6 @@ interface ConsoleFlags {
   attach?: boolean;
   maxDuration: string;
 }
-
-const usage = (m: string): never => {
-  process.stderr.write(`railyard: ${m}\n`);
-  process.exit(exitCodes.usage);
-};
 
 export function register(program: Command): void {
   const cmd = program
@@ -52,12 +47,12 @@ Examples:
   railyard console -- bin/rails runner - < fix_orders.rb`,
     )
     .action(async (command: string[], flags: ConsoleFlags) => {
-      const deadline = parseDuration(flags.maxDuration) ?? usage(`--max-duration must be a duration like 4h or 30m, not "${flags.maxDuration}"`);
+      const deadline = parseDuration(flags.maxDuration) ?? exitUsage(`--max-duration must be a duration like 4h or 30m, not "${flags.maxDuration}"`);
       const argv = command.length ? command : ['bin/rails', 'console'];
       const { app } = await loadConfig(flags.config).catch(exitOnConfigError);
       const known = [app.web.name, ...Object.values(app.workers).map((w) => w.name), ...Object.values(app.consumers).map((c) => c.name)];
       const component = flags.component ?? app.web.name;
-      if (!known.includes(component)) usage(`no component "${component}" in ${app.name} (there are: ${known.join(', ')})`);
+      if (!known.includes(component)) exitUsage(`no component "${component}" in ${app.name} (there are: ${known.join(', ')})`);
       const kube = connectOrExit(flags);
       const tty = Boolean(process.stdin.isTTY);
       try {
@@ -66,7 +61,7 @@ Examples:
         const job = consoleJob(d, { suffix: newSuffix(), command: argv, by: whoRuns(), deadlineSeconds: deadline, tty });
         process.exit(await freshConsole(kube, job, tty));
       } catch (err) {
-        if (err instanceof NoSuchComponent) usage(err.message);
+        if (err instanceof NoSuchComponent) exitUsage(err.message);
         exitOnClusterError(err, kube);
       }
     });

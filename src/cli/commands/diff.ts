@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/load.js';
 import { diffRelease } from '../../ops/diff.js';
 import { formatJson, formatMarkdown, formatText } from '../../ops/diff-format.js';
 import { ImageTagError, validateImageTag } from '../../render/image.js';
-import { colours, exitCodes, exitOnConfigError } from '../output.js';
+import { colours, exitCodes, exitOnConfigError, exitUsage } from '../output.js';
 import { addConnectionOptions, connectOrExit, exitOnClusterError } from '../cluster.js';
 
 interface DiffFlags {
@@ -15,11 +15,6 @@ interface DiffFlags {
   context?: string;
   format: string;
   allowLatest?: boolean;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`railyard: ${message}\n`);
-  process.exit(exitCodes.usage);
 }
 
 export function register(program: Command): void {
@@ -43,12 +38,12 @@ Examples:
   railyard diff --image-tag "$GITHUB_SHA" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
     );
   addConnectionOptions(cmd).action(async (config: string, flags: DiffFlags) => {
-      if (!['text', 'json', 'markdown'].includes(flags.format)) fail(`--format must be text, json or markdown, not "${flags.format}"`);
+      if (!['text', 'json', 'markdown'].includes(flags.format)) exitUsage(`--format must be text, json or markdown, not "${flags.format}"`);
       try {
         validateImageTag(flags.imageTag, { allowLatest: flags.allowLatest });
       } catch (err) {
         if (!(err instanceof ImageTagError)) throw err;
-        fail(err.message);
+        exitUsage(err.message);
       }
       const { app } = await loadConfig(config).catch(exitOnConfigError);
       const kube = connectOrExit(flags);

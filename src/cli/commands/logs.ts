@@ -6,7 +6,7 @@ import { formatRecord, parseDuration, recordFilter, type LogRecord } from '../..
 import { followLogs } from '../../ops/logs.js';
 import { instanceLabel } from '../../ops/status.js';
 import { addConnectionOptions, connectOrExit, exitOnClusterError } from '../cluster.js';
-import { exitCodes, exitOnConfigError } from '../output.js';
+import { exitCodes, exitOnConfigError, exitUsage } from '../output.js';
 
 interface LogsFlags {
   kubeconfig?: string;
@@ -21,11 +21,6 @@ interface LogsFlags {
   task?: string;
   maxPods: string;
 }
-
-const usage = (m: string): never => {
-  process.stderr.write(`railyard: ${m}\n`);
-  process.exit(exitCodes.usage);
-};
 
 export function register(program: Command): void {
   const cmd = program
@@ -54,25 +49,25 @@ Examples:
   railyard logs --since 10m --grep 'order-[0-9]+' --json | jq .message`,
     )
     .action(async (components: string[], flags: LogsFlags) => {
-      const since = flags.since === undefined ? undefined : (parseDuration(flags.since) ?? usage(`--since must be a duration like 10m, 2h or 90s, not "${flags.since}"`));
+      const since = flags.since === undefined ? undefined : (parseDuration(flags.since) ?? exitUsage(`--since must be a duration like 10m, 2h or 90s, not "${flags.since}"`));
       const tail = Number(flags.tail);
-      if (!Number.isInteger(tail) || tail < 0) usage(`--tail must be a whole number, not "${flags.tail}"`);
+      if (!Number.isInteger(tail) || tail < 0) exitUsage(`--tail must be a whole number, not "${flags.tail}"`);
       const maxPods = Number(flags.maxPods);
-      if (!Number.isInteger(maxPods) || maxPods < 1) usage(`--max-pods must be a whole number above 0, not "${flags.maxPods}"`);
+      if (!Number.isInteger(maxPods) || maxPods < 1) exitUsage(`--max-pods must be a whole number above 0, not "${flags.maxPods}"`);
       let grep: RegExp | undefined;
       try {
         grep = flags.grep === undefined ? undefined : new RegExp(flags.grep);
       } catch (e) {
-        usage(`--grep: ${(e as Error).message}`);
+        exitUsage(`--grep: ${(e as Error).message}`);
       }
       let keep: (r: LogRecord) => boolean = () => true;
       try {
         keep = recordFilter({ level: flags.level, grep });
       } catch (e) {
-        usage((e as Error).message);
+        exitUsage((e as Error).message);
       }
       const { app } = await loadConfig(flags.config).catch(exitOnConfigError);
-      for (const c of components) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c)) usage(`"${c}" is not a component name`);
+      for (const c of components) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c)) exitUsage(`"${c}" is not a component name`);
       const selector = flags.task ? `job-name=${flags.task}` : `${instanceLabel(app.name)}${components.length ? `,component in (${components.join(',')})` : ''}`;
       const kube = connectOrExit(flags);
       const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';

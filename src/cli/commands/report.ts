@@ -8,17 +8,12 @@ import { buildReport } from '../../report/index.js';
 import { renderHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { mondayOf, ScheduleError } from '../../report/cron.js';
-import { exitCodes, exitOnConfigError } from '../output.js';
+import { exitCodes, exitOnConfigError, exitUsage } from '../output.js';
 
 interface ReportFlags {
   out?: string;
   format: string;
   week?: string;
-}
-
-function usage(message: string): never {
-  process.stderr.write(`railyard: ${message}\n`);
-  process.exit(exitCodes.usage);
 }
 
 /** Whole file or nothing: a temp file beside the target, renamed over it. */
@@ -29,7 +24,7 @@ function writeAtomically(path: string, content: string): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    usage(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    exitUsage(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
@@ -52,15 +47,15 @@ Examples:
   railyard report --format markdown >> "$GITHUB_STEP_SUMMARY"`,
     )
     .action(async (config: string, flags: ReportFlags) => {
-      if (!['html', 'json', 'markdown'].includes(flags.format)) usage(`--format must be html, json or markdown, not "${flags.format}"`);
+      if (!['html', 'json', 'markdown'].includes(flags.format)) exitUsage(`--format must be html, json or markdown, not "${flags.format}"`);
       const weekStart = flags.week ?? mondayOf(new Date());
-      if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(weekStart) || Number.isNaN(Date.parse(`${weekStart}T00:00:00Z`)) || new Date(`${weekStart}T00:00:00Z`).getUTCDay() !== 1) usage(`--week must be a Monday written YYYY-MM-DD, not "${weekStart}"`);
+      if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(weekStart) || Number.isNaN(Date.parse(`${weekStart}T00:00:00Z`)) || new Date(`${weekStart}T00:00:00Z`).getUTCDay() !== 1) exitUsage(`--week must be a Monday written YYYY-MM-DD, not "${weekStart}"`);
       const { app } = await loadConfig(config).catch(exitOnConfigError);
       let data;
       try {
         data = buildReport(app, { weekStart });
       } catch (e) {
-        if (e instanceof ScheduleError) usage(e.message);
+        if (e instanceof ScheduleError) exitUsage(e.message);
         throw e;
       }
       const text = flags.format === 'json' ? JSON.stringify(data, null, 2) + '\n' : flags.format === 'markdown' ? renderMarkdown(data) : renderHtml(data);

@@ -8,7 +8,7 @@ import { NoSuchComponent, readComponent } from '../../ops/oneoff-source.js';
 import { taskJob } from '../../ops/specs.js';
 import { addConnectionOptions, connectOrExit, exitOnClusterError } from '../cluster.js';
 import { exitWithRun, newSuffix, stopSignal, whoRuns } from '../ops-common.js';
-import { exitCodes, exitOnConfigError } from '../output.js';
+import { exitOnConfigError, exitUsage } from '../output.js';
 
 interface TaskFlags {
   kubeconfig?: string;
@@ -19,11 +19,6 @@ interface TaskFlags {
   timeout: string;
   quiet?: boolean;
 }
-
-const usage = (m: string): never => {
-  process.stderr.write(`railyard: ${m}\n`);
-  process.exit(exitCodes.usage);
-};
 
 export function register(program: Command): void {
   const cmd = program
@@ -47,12 +42,12 @@ Examples:
   railyard task --component worker-primary --timeout 2h -- bundle exec rake reports:rebuild`,
     )
     .action(async (command: string[], flags: TaskFlags) => {
-      const deadline = parseDuration(flags.timeout) ?? usage(`--timeout must be a duration like 1h, 30m or 90s, not "${flags.timeout}"`);
-      if (deadline < 1) usage('--timeout must be at least 1s');
+      const deadline = parseDuration(flags.timeout) ?? exitUsage(`--timeout must be a duration like 1h, 30m or 90s, not "${flags.timeout}"`);
+      if (deadline < 1) exitUsage('--timeout must be at least 1s');
       const { app } = await loadConfig(flags.config).catch(exitOnConfigError);
       const known = [app.web.name, ...Object.values(app.workers).map((w) => w.name), ...Object.values(app.consumers).map((c) => c.name)];
       const component = flags.component ?? app.web.name;
-      if (!known.includes(component)) usage(`no component "${component}" in ${app.name} (there are: ${known.join(', ')})`);
+      if (!known.includes(component)) exitUsage(`no component "${component}" in ${app.name} (there are: ${known.join(', ')})`);
       const kube = connectOrExit(flags);
       try {
         const d = await readComponent(kube, app.namespace, component, known);
@@ -61,7 +56,7 @@ Examples:
         const run = await runOneOff(kube, { app: app.name, namespace: app.namespace, kind: 'task', from: `Deployment/${component}`, command, by, job, detach: flags.detach, onLine: (l) => process.stdout.write(l + '\n'), onNotice: (m) => !flags.quiet && process.stderr.write(`   ${m}\n`), signal: stopSignal() });
         exitWithRun(run, flags.quiet);
       } catch (err) {
-        if (err instanceof NoSuchComponent) usage(err.message);
+        if (err instanceof NoSuchComponent) exitUsage(err.message);
         exitOnClusterError(err, kube);
       }
     });
