@@ -39,14 +39,19 @@ demo: build
 	node bin/railyard.js synth examples/storecove-gateway --out out/storecove-gateway --image-tag demo0000000 --quiet
 	@if node bin/railyard.js check --help >/dev/null 2>&1; then echo "== railyard check examples/storecove" >&2; node bin/railyard.js check examples/storecove; fi
 
+# The JSON report feeds scripts/test/failures.mjs, which repeats the failed
+# tests' names as the run's last lines (CI shows only the tail of a log).
+VITEST_REPORT = --reporter=default --reporter=json --outputFile.json=.cache/vitest-$@.json
+
 test: build typecheck $(TEST_DEPS)
-	npx vitest run
+	@mkdir -p .cache; npx vitest run $(VITEST_REPORT) || { node scripts/test/failures.mjs .cache/vitest-$@.json; exit 1; }
 
 # The cleanup runs whatever the tests did, and fails the run when it cannot
 # leave the machine as it found it (cluster-down lists what it left behind).
 e2e: build $(E2E_DEPS)
-	@RAILYARD_E2E=1 npx vitest run; rc=$$?; \
+	@mkdir -p .cache; RAILYARD_E2E=1 npx vitest run $(VITEST_REPORT); rc=$$?; \
 	  $(if $(strip $(E2E_CLEANUP)),$(MAKE) --no-print-directory $(E2E_CLEANUP) || rc=1;) \
+	  if [ $$rc -ne 0 ]; then node scripts/test/failures.mjs .cache/vitest-$@.json; fi; \
 	  exit $$rc
 
 clean:

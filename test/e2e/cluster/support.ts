@@ -36,6 +36,10 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
     child.stderr.on('data', (d) => (stderr += d));
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     child.on('error', reject);
+    // A command that exits without reading its input (kubectl refusing a
+    // flag, say) closes the pipe: EPIPE here is that, and the exit code and
+    // stderr already say why, so it must not become an unhandled error.
+    child.stdin.on('error', () => {});
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
       resolvePromise({ code: code ?? -1, stdout, stderr });
