@@ -7,6 +7,8 @@ export default defineApp({
   ...storecove,
   $schema: '../../schema/railyard.schema.json',
   checks: { ignore: storecove.checks!.ignore!.filter((i) => i.rule !== 'ingress-nginx-retired') },
+  // Pull requests get a `diff` job: what merging them would change in the cluster, in the step summary.
+  workflow: { pullRequestDiff: true },
   routing: {
     kind: 'gateway',
     clusterIssuer: 'letsencrypt-prod',

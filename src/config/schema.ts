@@ -496,6 +496,19 @@ const AppShape = z
       })
       .strict()
       .default({ command: ['bundle', 'exec', 'rails', 'db:migrate'], timeoutSeconds: 900 }),
+    /** The rendered GitHub Actions workflow. */
+    workflow: z
+      .object({
+        /**
+         * A `diff` job on pull requests: `railyard diff --format markdown` against the
+         * live cluster, written to the job's step summary. It reads the cluster with the
+         * deploy workflow's kubeconfig secret, so pull requests from forks (which get no
+         * secrets) skip it.
+         */
+        pullRequestDiff: z.boolean().default(false),
+      })
+      .strict()
+      .default({ pullRequestDiff: false }),
     rollbar: z
       .object({
         environment: z.string().default('production'),

@@ -224,7 +224,8 @@ describe('loaders', () => {
     const gw = await loadConfig('examples/storecove-gateway');
     expect(base.app.routing?.kind).toBe('ingress');
     expect(gw.app.routing?.kind).toBe('gateway');
-    expect({ ...gw.app, routing: undefined, checks: undefined }).toEqual({ ...base.app, routing: undefined, checks: undefined });
+    expect({ ...gw.app, routing: undefined, checks: undefined, workflow: undefined }).toEqual({ ...base.app, routing: undefined, checks: undefined, workflow: undefined });
+    expect([base.app.workflow.pullRequestDiff, gw.app.workflow.pullRequestDiff]).toEqual([false, true]);
     expect(gw.app.checks.ignore.map((i) => i.rule)).not.toContain('ingress-nginx-retired');
   });
 });

@@ -17,6 +17,7 @@ export const arbitraryApp: fc.Arbitrary<App> = fc
     workers: fc.array(fc.record({ target: fc.constantFrom('worker', 'jobs'), healthPort: port, count: fc.integer({ min: 1, max: 4 }) }), { maxLength: 3 }),
     consumers: fc.uniqueArray(fc.record({ name: label, healthPort: port, klass: fc.stringMatching(/^[A-Z][a-z]{1,5}(::[A-Z][a-z]{1,5}){0,2}$/) }), { maxLength: 4, selector: (c) => c.name }),
     rollbar: fc.boolean(),
+    pullRequestDiff: fc.boolean(),
     migrateTimeout: fc.integer({ min: 1, max: 3600 }),
   })
   .filter((m) => {
@@ -41,5 +42,6 @@ export const arbitraryApp: fc.Arbitrary<App> = fc
       secrets: [{ name: 'kafka', keys: ['G', 'U', 'P'], usedBy: ['consumers'] }],
       migrate: { timeoutSeconds: m.migrateTimeout },
       ...(m.rollbar ? { rollbar: { environment: 'production', tokenSecret: 'ROLLBAR_TOKEN' } } : {}),
+      workflow: { pullRequestDiff: m.pullRequestDiff },
     }),
   );

@@ -53,13 +53,13 @@ describe('@actions/workflow-parser', () => {
     expect(r.stderr).toMatch(/ERR_IMPORT_(ATTRIBUTE|ASSERTION)_TYPE_MISSING|import attribute/);
   });
 
-  it.each(['storecove', 'storecove-gateway'])('parses the %s workflow with no errors: build, then deploy', (example) => {
+  it.each([
+    ['storecove', 'build, then deploy', [['build', []], ['deploy', ['build']]]],
+    ['storecove-gateway', 'build, then deploy; diff on its own (pull requests)', [['build', []], ['deploy', ['build']], ['diff', []]]],
+  ])('parses the %s workflow with no errors: %s', (example, _what, expected) => {
     const result = parseWithGitHubParser(write(`${example}.yml`, workflows[example]!));
     expect(result.errors).toEqual([]);
-    expect(result.jobs.map((j) => [j.id, j.needs])).toEqual([
-      ['build', []],
-      ['deploy', ['build']],
-    ]);
+    expect(result.jobs.map((j) => [j.id, j.needs])).toEqual(expected);
   });
 
   it('parses the workflows of 100 generated models with no errors', () => {
@@ -67,7 +67,10 @@ describe('@actions/workflow-parser', () => {
     const paths = fc.sample(arbitraryApp, { numRuns: 100, seed }).map((app, i) => write(`parsed-${i}.yml`, renderWorkflow(app, { configPath: 'railyard.config.ts' })[0]!.content));
     const results = parseAllWithGitHubParser(paths);
     expect(results).toHaveLength(100);
-    for (const r of results) expect({ file: r.file, errors: r.errors, jobs: r.jobs.map((j) => j.id) }, `fast-check seed ${seed}`).toEqual({ file: r.file, errors: [], jobs: ['build', 'deploy'] });
+    const apps = fc.sample(arbitraryApp, { numRuns: 100, seed });
+    results.forEach((r, i) =>
+      expect({ file: r.file, errors: r.errors, jobs: r.jobs.map((j) => j.id) }, `fast-check seed ${seed}`).toEqual({ file: r.file, errors: [], jobs: apps[i]!.workflow.pullRequestDiff ? ['build', 'deploy', 'diff'] : ['build', 'deploy'] }),
+    );
   });
 
   it('reports a planted defect: the runner context in job-level env', () => {

@@ -1,5 +1,6 @@
 // renderWorkflow: the exact Storecove workflow, and properties that hold for
 // any model: per-commit tags, per-target cache scopes, secrets only via env/with.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -104,5 +105,51 @@ describe('renderWorkflow on any model', () => {
   it('quotes the config path for the shell', () => {
     const run = jobs(render(storecove, "apps/it's here/railyard.config.ts")).deploy!.steps.find((s) => s.name === 'Deploy')!.run!;
     expect(run).toContain(`deploy 'apps/it'\\''s here/railyard.config.ts' --image-tag "$IMAGE_TAG"`);
+  });
+});
+
+describe('renderWorkflow with workflow.pullRequestDiff', () => {
+  const withDiff = (app: App): App => ({ ...app, workflow: { pullRequestDiff: true } });
+
+  it('is off by default: no pull_request trigger, no diff job', () => {
+    expect(storecove.workflow.pullRequestDiff).toBe(false);
+    const text = render(storecove);
+    expect(text).not.toMatch(/pull_request/);
+    expect(Object.keys(jobs(text))).toEqual(['build', 'deploy']);
+  });
+
+  it('adds a diff job on pull requests that writes the markdown diff to the step summary, and keeps build and deploy off them', () => {
+    const text = render(withDiff(storecove));
+    const wf = parse(text);
+    expect(wf.on).toEqual({ push: { branches: ['master'] }, pull_request: {}, workflow_dispatch: {} });
+    const j = jobs(text) as Record<string, { if?: string; needs?: string; environment?: string; steps: Step[]; env?: Record<string, string> }>;
+    expect(Object.keys(j)).toEqual(['build', 'deploy', 'diff']);
+    expect(j.build!.if).toBe("github.event_name != 'pull_request'");
+    expect(j.deploy!.if).toBe("github.event_name != 'pull_request'");
+    expect(j.diff!.if).toBe("github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository");
+    expect(j.diff!.needs).toBeUndefined();
+    expect(j.diff!.environment).toBeUndefined();
+    expect(j.diff!.env).toEqual({ IMAGE_TAG: '${{ github.event.pull_request.head.sha }}' });
+    expect(j.diff!.steps.map((s) => s.name ?? s.uses)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4', 'Install railyard as the app pins it', 'Write the kubeconfig', 'Diff against the cluster']);
+    expect(j.diff!.steps[4]!.run).toBe(`yarn --silent railyard diff 'railyard.config.ts' --image-tag "$IMAGE_TAG" --format markdown >> "$GITHUB_STEP_SUMMARY" || [ "$?" -eq 1 ]\n`);
+    // The deploy job is unchanged apart from its condition.
+    const plain = jobs(render(storecove)).deploy!;
+    expect({ ...j.deploy!, if: undefined }).toEqual({ ...plain, if: undefined });
+  });
+
+  it('puts a pull request in a concurrency group of its own, so it never cancels a waiting deploy', () => {
+    const wf = parse(render(withDiff(storecove)));
+    expect(wf.concurrency).toEqual({
+      group: "${{ github.event_name == 'pull_request' && format('diff-storecove-{0}', github.ref) || 'deploy-storecove-production' }}",
+      'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
+    });
+  });
+
+  it('treats exit 1 (changes) as the answer and anything else as a failure, under bash -eo pipefail', () => {
+    const run = (jobs(render(withDiff(storecove))).diff!.steps.at(-1)!.run as string).replace(/^yarn --silent railyard diff .*?>> "\$GITHUB_STEP_SUMMARY"/, 'exit_with "$CODE" >> "$SUMMARY"');
+    for (const [code, ok] of [[0, true], [1, true], [2, false], [127, false]] as const) {
+      const r = spawnSync('bash', ['-eo', 'pipefail', '-c', `exit_with() { echo "## diff"; return "$1"; }\n${run}echo reached`], { encoding: 'utf8', env: { ...process.env, CODE: String(code), SUMMARY: '/dev/null' } });
+      expect({ code, ok: r.status === 0 && r.stdout.includes('reached') }).toEqual({ code, ok });
+    }
   });
 });

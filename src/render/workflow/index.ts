@@ -9,6 +9,12 @@
 //         document's `kubectl run` lacked), server-side apply in order, rollout
 //         watch, rollback on failure, the release record, and Rollbar's
 //         started → succeeded/failed notices.
+// diff:   (optional, `workflow.pullRequestDiff`) on a pull request,
+//         `railyard diff --format markdown` against the live cluster into the
+//         step summary. Build and deploy never run on a pull request, and a
+//         pull request's run is in a concurrency group of its own: GitHub keeps
+//         one pending run per group and cancels the one before it, so sharing
+//         the deploy group would let a pull request cancel a waiting deploy.
 //
 // Secrets reach commands through env only and never appear in argv: the Rollbar
 // token is an env var of the deploy step, the kubeconfig is written by the
@@ -56,12 +62,21 @@ const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 function workflow(app: App, opts: WorkflowOptions) {
   const targets = imageTargets(app).map((t) => t.name);
   const image = `${app.image.registry.replace(/\/+$/, '')}/${app.image.repository}`;
+  const prDiff = app.workflow.pullRequestDiff;
+  const deployGroup = `deploy-${app.name}-production`;
+  const notOnPullRequest = prDiff ? { if: "github.event_name != 'pull_request'" } : {};
+  const railyardCmd = app.image.node === 'yarn' ? 'yarn --silent railyard' : 'railyard';
   return {
     name: 'deploy',
-    on: { push: { branches: ['master'] }, workflow_dispatch: {} },
+    on: { push: { branches: ['master'] }, ...(prDiff ? { pull_request: {} } : {}), workflow_dispatch: {} },
     // One deploy at a time, and a running deploy is never cancelled halfway
     // through a migration or a rollout; a newer push waits its turn.
-    concurrency: { group: `deploy-${app.name}-production`, 'cancel-in-progress': false },
+    concurrency: prDiff
+      ? {
+          group: `\${{ github.event_name == 'pull_request' && format('diff-${app.name}-{0}', github.ref) || '${deployGroup}' }}`,
+          'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
+        }
+      : { group: deployGroup, 'cancel-in-progress': false },
     permissions: { contents: 'read' },
     // `shell: bash` makes GitHub run scripts with -eo pipefail (the default omits pipefail).
     defaults: { run: { shell: 'bash' } },
@@ -69,6 +84,7 @@ function workflow(app: App, opts: WorkflowOptions) {
     jobs: {
       build: {
         name: 'build ${{ matrix.target }}',
+        ...notOnPullRequest,
         'runs-on': 'ubuntu-latest',
         'timeout-minutes': 60,
         strategy: { 'fail-fast': true, matrix: { target: targets } },
@@ -101,6 +117,7 @@ function workflow(app: App, opts: WorkflowOptions) {
       },
       deploy: {
         needs: 'build',
+        ...notOnPullRequest,
         'runs-on': 'ubuntu-latest',
         'timeout-minutes': 60,
         environment: 'production',
@@ -108,44 +125,74 @@ function workflow(app: App, opts: WorkflowOptions) {
           IMAGE_TAG: '${{ github.sha }}',
         },
         steps: [
-          { uses: 'actions/checkout@v4' },
-          { uses: 'actions/setup-node@v4', with: { 'node-version': 20 } },
-          app.image.node === 'yarn'
-            ? {
-                name: 'Install railyard as the app pins it',
-                // railyard is a devDependency of the app, so CI runs the version its
-                // lockfile pins, never whatever an unpinned `npx` would fetch.
-                run: 'yarn install --frozen-lockfile --non-interactive --ignore-scripts\nyarn --silent railyard --version\n',
-              }
-            : {
-                // No package.json to pin it in: the exact version that rendered this file.
-                name: `Install railyard ${pkg.version}`,
-                run: `npm install --global --no-audit --no-fund railyard@${pkg.version}\nrailyard --version\n`,
-              },
-          {
-            name: 'Write the kubeconfig',
-            env: { KUBECONFIG_DATA: `\${{ secrets.${WORKFLOW_SECRETS.kubeconfig} }}` },
-            run: [
-              'kubeconfig="$RUNNER_TEMP/kubeconfig"',
-              'umask 077',
-              'printf \'%s\\n\' "$KUBECONFIG_DATA" > "$kubeconfig"',
-              'chmod 600 "$kubeconfig"',
-              'echo "KUBECONFIG=$kubeconfig" >> "$GITHUB_ENV"',
-              '',
-            ].join('\n'),
-          },
+          ...railyardSteps(app),
           {
             name: 'Deploy',
             // Lock, migration Job, ordered server-side apply, rollout watch,
             // rollback on failure, release record and the Rollbar notices
             // (the token reaches railyard by env, never argv).
             ...(app.rollbar ? { env: { [app.rollbar.tokenSecret]: `\${{ secrets.${app.rollbar.tokenSecret} }}` } } : {}),
-            run: `${app.image.node === 'yarn' ? 'yarn --silent railyard' : 'railyard'} deploy ${shQuote(opts.configPath)} --image-tag "$IMAGE_TAG" --timeout ${rolloutTimeout(app)}\n`,
+            run: `${railyardCmd} deploy ${shQuote(opts.configPath)} --image-tag "$IMAGE_TAG" --timeout ${rolloutTimeout(app)}\n`,
           },
         ],
       },
+      ...(prDiff
+        ? {
+            diff: {
+              // Forks' pull requests get no secrets, so no kubeconfig to read the cluster with.
+              if: "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository",
+              'runs-on': 'ubuntu-latest',
+              'timeout-minutes': 15,
+              env: {
+                // The tag this pull request's head would deploy as, were it merged as is.
+                IMAGE_TAG: '${{ github.event.pull_request.head.sha }}',
+              },
+              steps: [
+                ...railyardSteps(app),
+                {
+                  name: 'Diff against the cluster',
+                  // Exit 1 means "there are changes", the answer a pull request expects;
+                  // 2 (a bad config or an unreachable cluster) fails the job.
+                  run: `${railyardCmd} diff ${shQuote(opts.configPath)} --image-tag "$IMAGE_TAG" --format markdown >> "$GITHUB_STEP_SUMMARY" || [ "$?" -eq 1 ]\n`,
+                },
+              ],
+            },
+          }
+        : {}),
     },
   };
+}
+
+/** Checkout, Node, the railyard the app pins (or the one that rendered this file), and the kubeconfig. */
+function railyardSteps(app: App) {
+  return [
+    { uses: 'actions/checkout@v4' },
+    { uses: 'actions/setup-node@v4', with: { 'node-version': 20 } },
+    app.image.node === 'yarn'
+      ? {
+          name: 'Install railyard as the app pins it',
+          // railyard is a devDependency of the app, so CI runs the version its
+          // lockfile pins, never whatever an unpinned `npx` would fetch.
+          run: 'yarn install --frozen-lockfile --non-interactive --ignore-scripts\nyarn --silent railyard --version\n',
+        }
+      : {
+          // No package.json to pin it in: the exact version that rendered this file.
+          name: `Install railyard ${pkg.version}`,
+          run: `npm install --global --no-audit --no-fund railyard@${pkg.version}\nrailyard --version\n`,
+        },
+    {
+      name: 'Write the kubeconfig',
+      env: { KUBECONFIG_DATA: `\${{ secrets.${WORKFLOW_SECRETS.kubeconfig} }}` },
+      run: [
+        'kubeconfig="$RUNNER_TEMP/kubeconfig"',
+        'umask 077',
+        'printf \'%s\\n\' "$KUBECONFIG_DATA" > "$kubeconfig"',
+        'chmod 600 "$kubeconfig"',
+        'echo "KUBECONFIG=$kubeconfig" >> "$GITHUB_ENV"',
+        '',
+      ].join('\n'),
+    },
+  ];
 }
 
 /** Each rollout phase may take the base wait plus the longest grace period (old pods draining). */
