@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { listReleases } from '../../deploy/history.js';
+import { listRuns, type RunRecord } from '../../ops/records.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
 import { addClusterOptions, connectOrExit, exitOnClusterError, type ClusterFlags } from '../cluster.js';
 
@@ -9,10 +10,21 @@ export function register(program: Command): void {
   const cmd = program
     .command('history')
     .description('List the releases of an app recorded in the cluster, oldest first')
-    .argument('[config]', 'railyard.config.ts/.yaml/.json, or a folder holding one', '.');
-  addClusterOptions(cmd).action(async (config: string, flags: ClusterFlags) => {
+    .argument('[config]', 'railyard.config.ts/.yaml/.json, or a folder holding one', '.')
+    .option('--runs', 'list the recorded `railyard task` and `cron run` runs instead: who ran what, when, and how it ended');
+  addClusterOptions(cmd).action(async (config: string, flags: ClusterFlags & { runs?: boolean }) => {
     const { app } = await loadConfig(config).catch(exitOnConfigError);
     const kube = connectOrExit(flags);
+    if (flags.runs) {
+      let runs: RunRecord[];
+      try {
+        runs = await listRuns(kube, app.name, app.namespace);
+      } catch (err) {
+        exitOnClusterError(err, kube);
+      }
+      printRuns(runs, app.name, app.namespace, flags.json === true);
+      return;
+    }
     let releases;
     try {
       releases = await listReleases(kube, app.name, app.namespace);
@@ -41,4 +53,28 @@ export function register(program: Command): void {
       process.stdout.write((i === 0 ? c.bold(line) : line) + '\n');
     }
   });
+}
+
+/** One row per run, oldest first; a run still going (or whose client died) has no exit code. */
+function printRuns(runs: RunRecord[], app: string, namespace: string, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+    return;
+  }
+  if (runs.length === 0) {
+    process.stdout.write(`no task or cron runs of ${app} recorded in namespace ${namespace}\n`);
+    return;
+  }
+  const c = colours(process.stdout);
+  const table = [['STARTED', 'KIND', 'JOB', 'FROM', 'RELEASE', 'EXIT', 'SECONDS', 'BY', 'COMMAND']];
+  for (const r of runs) {
+    const secs = r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '';
+    const exit = r.exitCode === undefined ? (r.reason ?? '') : String(r.exitCode);
+    table.push([r.startedAt, r.kind, r.job, r.from, r.release === undefined ? '' : String(r.release), exit, secs, r.by, r.command.join(' ')]);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const [i, row] of table.entries()) {
+    const line = row.map((cell, j) => (j === row.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ');
+    process.stdout.write((i === 0 ? c.bold(line) : line) + '\n');
+  }
 }

@@ -113,6 +113,19 @@ describe('railyard task', () => {
     const runs = s.items.map((x: { data: { run: string } }) => JSON.parse(Buffer.from(x.data.run, 'base64').toString()));
     expect(runs.map((r: { exitCode: number }) => r.exitCode).sort()).toEqual([0, 137, 3]);
     for (const r of runs) expect(r).toMatchObject({ app: 'storecove', kind: 'task', from: 'Deployment/rails-server', release: 1, command: ['sh', '-c', expect.any(String)] });
+
+    // `railyard history --runs` reads the same records back, oldest first.
+    const listed = await cli(['history', fx.cfgDir, '--runs', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout) as { kind: string; exitCode: number; startedAt: string }[];
+    expect(rows.map((r) => r.exitCode)).toEqual([0, 3, 137]);
+    expect(rows.map((r) => r.startedAt)).toEqual(rows.map((r) => r.startedAt).sort());
+    const text = await cli(['history', fx.cfgDir, '--runs']);
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^STARTED\s+KIND\s+JOB\s+FROM\s+RELEASE\s+EXIT\s+SECONDS\s+BY\s+COMMAND$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[5])).toEqual(['0', '3', '137']);
+    expect(lines[1]).toContain('sh -c exit 0');
   });
 });
 
