@@ -12,7 +12,7 @@ import { podProblems, runMigration, type PodProblem } from './migrate.js';
 import { instanceSelector, objectKey, planDeploy, PRUNABLE, pruneCandidates, ROLLOUT_KINDS, type DeployPlan } from './plan.js';
 import { rollbarFinish, rollbarStart, type RollbarTarget } from './rollbar.js';
 import { rolloutState, type RolloutState } from './rollout.js';
-import { describeMissing, secretsPreflight, type MissingSecret } from './secrets.js';
+import { describeMissing, secretsOfObjects, secretsPreflight, type MissingSecret } from './secrets.js';
 
 export { planDeploy } from './plan.js';
 export { listReleases } from './history.js';
@@ -103,25 +103,27 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   // that cannot start its pods must leave the cluster exactly as it found it.
   opts.reporter.step(`preflight: secrets of ${opts.app.namespace}/${opts.app.name}`);
   const missing = await secretsPreflight(opts.kube, opts.app);
-  if (missing.length > 0) {
-    const lines = missing.map(describeMissing);
-    return {
-      ok: false,
-      imageTag: opts.imageTag,
-      applied: [],
-      pruned: [],
-      rolledBack: [],
-      rollouts: [],
-      failure: { step: 'secrets', reason: `${lines.length} missing secret${lines.length === 1 ? '' : 's'} or key${lines.length === 1 ? '' : 's'}; nothing was applied:\n  ${lines.join('\n  ')}`, pods: [] },
-      missingSecrets: missing,
-      durationMs: Date.now() - t0,
-      phaseMs: { secrets: Date.now() - t0 },
-    };
-  }
+  if (missing.length > 0) return secretsRefused(opts.imageTag, missing, t0);
   const result = await runRelease(opts, planDeploy(opts.app, files), { imageTag: opts.imageTag });
   result.phaseMs = { secrets: result.durationMs === 0 ? 0 : Date.now() - t0 - result.durationMs, ...result.phaseMs };
   result.durationMs = Date.now() - t0;
   return result;
+}
+
+function secretsRefused(imageTag: string, missing: MissingSecret[], t0: number): DeployResult {
+  const lines = missing.map(describeMissing);
+  return {
+    ok: false,
+    imageTag,
+    applied: [],
+    pruned: [],
+    rolledBack: [],
+    rollouts: [],
+    failure: { step: 'secrets', reason: `${lines.length} missing secret${lines.length === 1 ? '' : 's'} or key${lines.length === 1 ? '' : 's'}; nothing was applied:\n  ${lines.join('\n  ')}`, pods: [] },
+    missingSecrets: missing,
+    durationMs: Date.now() - t0,
+    phaseMs: { secrets: Date.now() - t0 },
+  };
 }
 
 /** `railyard rollback`: re-apply a recorded release's objects (no migration: migrations only move forward). */
@@ -132,6 +134,13 @@ export async function rollback(opts: Omit<DeployOptions, 'imageTag'> & { revisio
   if (!target) {
     throw new DeployFailed('rollback', opts.revision !== undefined ? `release ${opts.revision} is not in the history of ${opts.app.name}` : `no earlier successful release of ${opts.app.name} to roll back to`);
   }
+  // The same preflight as a deploy, over what the recorded release's pods read:
+  // a rollback is most often run in a hurry, and one whose pods cannot start
+  // would leave the app worse off than it found it.
+  const t0 = Date.now();
+  opts.reporter.step(`preflight: secrets release ${target.revision}'s pods read`);
+  const missing = await secretsPreflight(opts.kube, opts.app, secretsOfObjects(target.objects, opts.app));
+  if (missing.length > 0) return secretsRefused(target.imageTag, missing, t0);
   const files: ManifestFile[] = [{ path: 'k8s/release.yaml', objects: target.objects }];
   const plan = planDeploy(opts.app, files);
   return runRelease({ ...opts, imageTag: target.imageTag }, { ...plan, migration: undefined }, { imageTag: target.imageTag, rollbackOf: target.revision });

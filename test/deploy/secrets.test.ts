@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config/load.js';
-import { describeMissing, missingSecrets, requiredSecrets, secretKeyNames, type RequiredSecret } from '../../src/deploy/secrets.js';
+import { describeMissing, missingSecrets, requiredSecrets, secretKeyNames, secretsOfObjects, type RequiredSecret } from '../../src/deploy/secrets.js';
+import { renderManifests } from '../../src/render/kubernetes/index.js';
 
 const { app } = await loadConfig('examples/storecove');
 
@@ -73,5 +74,48 @@ describe('the secrets preflight, pure parts', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('secretsOfObjects: what a recorded release needs, for a rollback', () => {
+  const rendered = renderManifests(app, { imageTag: 'abc1234' }).flatMap((f) => f.objects);
+
+  it('on the rendered Storecove release: exactly the Secrets the model requires, with at least its declared keys', () => {
+    const fromObjects = secretsOfObjects(rendered, app);
+    const ids = (rs: RequiredSecret[]) => rs.map((r) => `${r.namespace}/${r.name}`).sort();
+    expect(ids(fromObjects)).toEqual(ids(requiredSecrets(app)));
+    for (const r of requiredSecrets(app)) expect(fromObjects.find((o) => o.name === r.name && o.namespace === r.namespace)!.keys).toEqual(expect.arrayContaining(r.keys));
+  });
+
+  it('follows env secretKeyRef, envFrom, secret volumes with items and projected sources, in every pod-bearing kind; skips optional ones', () => {
+    const bare = { ...app, secrets: [], database: { ...app.database, caSecret: 'not-referenced' } };
+    const container = {
+      env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 'keyed', key: 'A_KEY' } } }, { name: 'B', valueFrom: { secretKeyRef: { name: 'maybe', key: 'B', optional: true } } }],
+      envFrom: [{ secretRef: { name: 'whole' } }, { secretRef: { name: 'maybe-all', optional: true } }, { configMapRef: { name: 'cm' } }],
+    };
+    const volumes = [
+      { name: 'v1', secret: { secretName: 'mounted', items: [{ key: 'ca.pem', path: 'ca.pem' }] } },
+      { name: 'v2', projected: { sources: [{ secret: { name: 'projected', items: [{ key: 'token', path: 't' }] } }, { configMap: { name: 'cm' } }] } },
+      { name: 'v3', secret: { secretName: 'opt-vol', optional: true } },
+    ];
+    const objects = [
+      { kind: 'Deployment', metadata: { name: 'd', namespace: 'ns1' }, spec: { template: { spec: { containers: [container], volumes } } } },
+      { kind: 'CronJob', metadata: { name: 'c' }, spec: { jobTemplate: { spec: { template: { spec: { initContainers: [{ envFrom: [{ secretRef: { name: 'cron-init' } }] }], containers: [] } } } } } },
+      { kind: 'Job', metadata: { name: 'j', namespace: 'ns1' }, spec: { template: { spec: { containers: [{ env: [{ name: 'C', valueFrom: { secretKeyRef: { name: 'keyed', key: 'C_KEY' } } }] }] } } } },
+      { kind: 'ConfigMap', metadata: { name: 'x' }, data: { secretRef: 'ignored' } },
+    ];
+    expect(secretsOfObjects(objects, bare as typeof app)).toEqual([
+      { namespace: 'ns1', name: 'keyed', keys: ['A_KEY', 'C_KEY'] },
+      { namespace: 'ns1', name: 'whole', keys: [] },
+      { namespace: 'ns1', name: 'mounted', keys: ['ca.pem'] },
+      { namespace: 'ns1', name: 'projected', keys: ['token'] },
+      { namespace: 'storecove', name: 'cron-init', keys: [] },
+    ]);
+  });
+
+  it('a release that no longer references a Secret the model declares does not require it', () => {
+    const withoutKafka = rendered.filter((o) => !JSON.stringify(o).includes('storecove-app-kafka-credentials'));
+    expect(withoutKafka.length).toBeLessThan(rendered.length);
+    expect(secretsOfObjects(withoutKafka, app).some((r) => r.name === 'storecove-app-kafka-credentials')).toBe(false);
   });
 });

@@ -104,6 +104,28 @@ describe.sequential('the secrets preflight', () => {
     expect(c.stdout).toBe('ok: all 14 Secrets the model references exist with every declared key\n');
   }, 120_000);
 
+  it('rollback runs the same preflight over what the recorded release reads: a deleted Secret stops it before anything changes', async () => {
+    for (const tag of ['sec0003', 'sec0004']) {
+      const d = await cli(['deploy', cfg, '--image-tag', tag, '--timeout', '180']);
+      expect(d.code, d.stdout + d.stderr).toBe(0);
+    }
+    const del = await kubectl(kubeconfig, ['delete', 'secret', 'storecove-app-peppol-credentials', '-n', NS]);
+    expect(del.code, del.stderr).toBe(0);
+    const before = await kubectlJson(kubeconfig, ['get', 'secrets', '-n', NS, '-l', 'railyard.dev/release-of=storecove']);
+
+    const r = await cli(['rollback', cfg, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, imageTag: 'sec0003', applied: [], failure: { step: 'secrets' }, missingSecrets: [{ namespace: NS, name: 'storecove-app-peppol-credentials' }] });
+    expect(r.stderr).toContain(`rollback failed at secrets: 1 missing secret or key; nothing was applied:\n  Secret ${NS}/storecove-app-peppol-credentials does not exist`);
+    // No new release record, no lock taken, and the workloads still run the newer release.
+    const after = await kubectlJson(kubeconfig, ['get', 'secrets', '-n', NS, '-l', 'railyard.dev/release-of=storecove']);
+    expect(after.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort()).toEqual(before.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort());
+    const web = await kubectlJson(kubeconfig, ['get', 'deployment', 'rails-server', '-n', NS]);
+    expect(web.spec.template.spec.containers[0].image).toMatch(/sec0004$/);
+    const lease = await kubectl(kubeconfig, ['get', 'lease', 'railyard-deploy-storecove', '-n', NS, '-o', 'jsonpath={.spec.holderIdentity}']);
+    expect(lease.stdout).toBe('');
+  }, 600_000);
+
   it('an unreachable cluster is exit 2, not a list of missing Secrets', async () => {
     const dir = tempDir('harden-unreachable');
     const kc = join(dir, 'kubeconfig');
