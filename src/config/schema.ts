@@ -430,6 +430,18 @@ export const FluentBit = z
     ephemeralStorage: z.object({ request: quantity.default('64Mi'), limit: quantity.default('256Mi') }).strict().default({ request: '64Mi', limit: '256Mi' }),
     /** A log shipper belongs on every node, tainted ones included; narrow it here. */
     scheduling: Scheduling.default({ nodeSelector: {}, tolerations: [{ operator: 'Exists' }] }),
+    /**
+     * Who may scrape its metrics port (2020): a Prometheus, say. With
+     * `networkPolicy.enabled` the Fluent Bit pods take no other traffic
+     * (the kubelet's probes are not subject to policy).
+     */
+    metricsFrom: z
+      .object({
+        namespace: dnsLabel,
+        podLabels: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

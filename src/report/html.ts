@@ -166,7 +166,7 @@ function findingsView(r: ReportData['findings']): string {
   const c = r.counts;
   const groups = r.groups.map((g) => `<h3>${esc(g.family)} (${g.findings.length})</h3><ul class="f">${g.findings.map(findingItem).join('')}</ul>`).join('');
   const silenced = r.silenced.length ? `<h3>Silenced (${r.silenced.length})</h3><ul class="f">${r.silenced.map(findingItem).join('')}</ul>` : '';
-  return `<section id="findings"><h2>Findings</h2><p>${c.error} errors, ${c.warning} warnings, ${c.info} info, ${c.silenced} silenced: <code>railyard check</code> on the same config.</p>${groups || '<div class="ok">No findings.</div>'}${silenced}</section>`;
+  return `<section id="findings"><h2>Findings</h2><p>${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info, ${c.silenced} silenced: <code>railyard check</code> on the same config.</p>${groups || '<div class="ok">No findings.</div>'}${silenced}</section>`;
 }
 
 export function renderHtml(r: ReportData): string {
@@ -178,3 +178,6 @@ export function renderHtml(r: ReportData): string {
 </body></html>
 `;
 }
+
+/** `1 warning`, `2 warnings`: as `railyard check` words its summary. */
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -24,7 +24,7 @@ export function renderMarkdown(r: ReportData, limit = 10): string {
     lines.push('');
   }
   const f = r.findings;
-  lines.push(`**Findings:** ${f.counts.error} errors, ${f.counts.warning} warnings, ${f.counts.info} info, ${f.counts.silenced} silenced.`, '');
+  lines.push(`**Findings:** ${plural(f.counts.error, 'error')}, ${plural(f.counts.warning, 'warning')}, ${f.counts.info} info, ${f.counts.silenced} silenced.`, '');
   if (f.groups.length) {
     lines.push('| family | rule | object | message |', '| --- | --- | --- | --- |');
     for (const g of f.groups) for (const x of g.findings) lines.push(`| ${g.family} | ${x.severity} \`${x.rule}\` | ${cell(`${x.object.kind}/${x.object.name}`)} | ${cell(x.message)} |`);
@@ -32,3 +32,6 @@ export function renderMarkdown(r: ReportData, limit = 10): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** `1 warning`, `2 warnings`: as `railyard check` words its summary. */
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

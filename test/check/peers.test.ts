@@ -9,13 +9,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { checkObjects, loadManifestDir, type Finding, type K8sObject } from '../../src/check/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { renderManifests } from '../../src/render/kubernetes/index.js';
+import { RBAC_PATH, renderDeployerRbac } from '../../src/render/kubernetes/rbac.js';
+import type { App } from '../../src/config/schema.js';
 
 const BIN = resolve('.cache/bin');
 const KUBE_VERSION = '1.34.0';
@@ -66,6 +68,8 @@ const OUT_OF_SCOPE = [
 
 interface ScoreFinding {
   check: string;
+  /** kube-score's grade: 1 CRITICAL, 5 or 7 WARNING. */
+  grade: number;
   kind: string;
   name: string;
   comments: string[];
@@ -96,7 +100,7 @@ function kubeScore(files: string[]): { findings: ScoreFinding[]; unparsed: strin
   for (const o of objects) {
     for (const c of o.checks) {
       if (c.skipped || c.grade >= 10) continue;
-      findings.push({ check: c.check.id, kind: o.type_meta.kind, name: o.object_meta.name, comments: (c.comments ?? []).map((x) => x.summary) });
+      findings.push({ check: c.check.id, grade: c.grade, kind: o.type_meta.kind, name: o.object_meta.name, comments: (c.comments ?? []).map((x) => x.summary) });
     }
   }
   return { findings, unparsed };
@@ -242,5 +246,66 @@ describe('peers on the rendered Storecove example', () => {
       return !railyard.some((r) => IN_SCOPE[f.check]!.includes(r.rule) && r.object.kind === f.kind && r.object.name === f.name && r.silenced?.reason);
     });
     expect(unjustified.map((f) => `${f.check} ${f.kind}/${f.name}: ${f.comments.join('; ')}`)).toEqual([]);
+  });
+});
+
+/** docs/CHECKS.md's before/after table: `check grade` → the count kube-score gives now. */
+function documentedKubeScore(): Record<string, number> {
+  const doc = readFileSync('docs/CHECKS.md', 'utf8');
+  const start = doc.indexOf('**kube-score on the rendered example, before and after.**');
+  expect(start).toBeGreaterThan(0);
+  const rows = doc.slice(start).split('\n\n')[1]!.split('\n').slice(2);
+  const out: Record<string, number> = {};
+  for (const row of rows) {
+    const [, check, grade, , now] = row.split('|').map((c) => c.trim());
+    const n = Number(now);
+    if (n > 0) out[`${check!.replace(/`/g, '')} ${grade}`] = n;
+  }
+  return out;
+}
+
+async function kubeScoreOfRendered(app: App): Promise<{ table: Record<string, number>; findings: ScoreFinding[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'railyard-kube-score-'));
+  try {
+    const manifests = renderManifests(app, { imageTag: 'check' });
+    const files = [...manifests.map((f) => ({ path: f.path, objects: f.objects as object[] })), { path: RBAC_PATH, objects: renderDeployerRbac(app, manifests, 'check') as object[] }];
+    for (const f of files) {
+      const path = join(dir, f.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, f.objects.map((o) => stringify(o)).join('---\n'));
+    }
+    const { findings, unparsed } = kubeScore(await yamlFiles(dir));
+    expect(unparsed).toEqual([]);
+    const table: Record<string, number> = {};
+    for (const f of findings) {
+      const key = `${f.check} ${f.grade <= 1 ? 'CRITICAL' : 'WARNING'}`;
+      table[key] = (table[key] ?? 0) + 1;
+    }
+    return { table, findings };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('kube-score on everything synth renders: exactly the findings docs/CHECKS.md lists', () => {
+  it.each(['storecove', 'storecove-gateway'])('%s: the same checks and counts as the table, each one explained there', async (example) => {
+    const documented = documentedKubeScore();
+    expect(Object.keys(documented).length).toBeGreaterThan(3);
+    const { table } = await kubeScoreOfRendered((await loadConfig(`examples/${example}`)).app);
+    expect(table).toEqual(documented);
+  });
+
+  it('with egress declared, the only pod-networkpolicy finding left is Fluent Bit\'s (its egress stays open)', async () => {
+    const { app } = await loadConfig('examples/storecove');
+    const declared = { ...app, networkPolicy: { ...app.networkPolicy, egress: { database: { cidrs: ['10.0.0.0/16'], ports: [3306] }, allow: [] } } };
+    const { findings } = await kubeScoreOfRendered(declared);
+    expect(findings.filter((f) => f.check === 'pod-networkpolicy').map((f) => `${f.kind}/${f.name}`)).toEqual(['DaemonSet/fluent-bit']);
+  });
+
+  it('without the Fluent Bit policy, its DaemonSet is a CRITICAL pod-networkpolicy finding again (the test can fail)', async () => {
+    const { app } = await loadConfig('examples/storecove');
+    const { findings } = await kubeScoreOfRendered({ ...app, networkPolicy: { ...app.networkPolicy, enabled: false } });
+    // 24 pod templates: web, 2 workers, 3 consumers, 16 CronJobs, the migration Job and Fluent Bit.
+    expect(findings.filter((f) => f.check === 'pod-networkpolicy' && f.grade <= 1).length).toBe(24);
   });
 });

@@ -80,7 +80,9 @@ describe('NetworkPolicies', () => {
     const { app } = await loadConfig('examples/storecove');
     const objects = renderManifests(app, { imageTag: 'abc1234' }).flatMap((f) => f.objects) as any[];
     const findings = checkObjects(objects, { app }).filter((f) => f.rule === 'egress-open');
-    expect(findings.map((f) => [f.severity, f.object.name])).toEqual([['info', 'storecove']]);
-    expect(findings[0]!.message).toMatch(/^egress is open for 23 workloads/);
+    // Fluent Bit's policy limits its ingress only (its egress is the listener and the API server).
+    expect(findings.map((f) => [f.severity, f.object.name])).toEqual([['info', 'logging'], ['info', 'storecove']]);
+    expect(findings[0]!.message).toBe('egress is open for 1 workload (no NetworkPolicy limits their egress): DaemonSet/fluent-bit');
+    expect(findings[1]!.message).toMatch(/^egress is open for 23 workloads/);
   });
 });

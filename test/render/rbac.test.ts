@@ -32,7 +32,7 @@ describe('deploy/rbac.yaml', () => {
     for (const o of rbac.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.labels['app.kubernetes.io/instance']).toBeUndefined();
     const logging = rbac.find((o) => o.kind === 'Role' && o.metadata.namespace === 'logging');
     expect(logging.rules[0]).toEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['storecove-app-logzio'] });
-    expect(logging.rules[1]).toEqual({ apiGroups: ['', 'apps'], resources: ['configmaps', 'daemonsets', 'serviceaccounts'], verbs: ['get', 'create', 'patch'] });
+    expect(logging.rules[1]).toEqual({ apiGroups: ['', 'apps', 'networking.k8s.io'], resources: ['configmaps', 'daemonsets', 'networkpolicies', 'serviceaccounts'], verbs: ['get', 'create', 'patch'] });
     const app = rbac.find((o) => o.kind === 'Role' && o.metadata.name === 'railyard-deployer' && o.metadata.namespace === 'storecove');
     expect(app.rules.find((r: any) => r.verbs.includes('patch') && r.resources.includes('deployments')).resources).toEqual(['cronjobs', 'deployments', 'horizontalpodautoscalers', 'ingresses', 'networkpolicies', 'poddisruptionbudgets', 'services']);
     // No unnamed read of Secrets outside the app namespace, no wildcard anywhere.

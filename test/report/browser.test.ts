@@ -80,8 +80,8 @@ describe('railyard report in headless Chromium, offline', () => {
   it('lists the findings by family, with the silenced ones and their reasons', async () => {
     await show('findings');
     const headings = await evaluate<string[]>(`[...document.querySelectorAll('#findings h3')].map((h) => h.textContent)`);
-    // egress-open (info, security): the example's NetworkPolicies leave egress open.
-    expect(headings).toEqual(['security (1)', 'platform (1)', 'Silenced (3)']);
+    // egress-open (info, security): the example's NetworkPolicies leave egress open, in the app's namespace and for Fluent Bit's.
+    expect(headings).toEqual(['security (2)', 'platform (1)', 'Silenced (3)']);
     const text = await evaluate<string>(`document.querySelector('#findings').innerText`);
     expect(text).toContain('OVH clusters run ingress-nginx today');
     expect(text).toContain('egress-open');

@@ -8,12 +8,16 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { createHash } from 'node:crypto';
+import { NAMESPACE_NAME_LABEL } from './network.js';
 import { IGNORE_ANNOTATION, objectLabels, schedulingFields } from './pod.js';
 
 type FluentBitConfig = z.output<typeof FluentBit>;
 
 export const FLUENT_BIT = 'fluent-bit';
+/** Fluent Bit's HTTP server: metrics, and the probes' / and /api/v1/health. */
+const METRICS_PORT = 2020;
 const STATE_DIR = '/var/fluent-bit/state';
 const CONFIG_DIR = '/fluent-bit/etc';
 /** The listener CA's key in the ConfigMap and its file in the pod, when `logzio.ca` is set. */
@@ -57,7 +61,7 @@ export function renderFluentBitConfig(app: App, fb: FluentBitConfig): string {
     '    Daemon                    off',
     '    HTTP_Server               On',
     '    HTTP_Listen               0.0.0.0',
-    '    HTTP_Port                 2020',
+    `    HTTP_Port                 ${METRICS_PORT}`,
     '    Health_Check              On',
     // Chunks are kept on the node's disk, so an outage of Logz.io (or a restart
     // of this pod) loses nothing up to storage.total_limit_size.
@@ -185,7 +189,7 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
               image: fb.image,
               imagePullPolicy: 'IfNotPresent',
               env: [{ name: fb.logzio.tokenSecret.key, valueFrom: { secretKeyRef: { name: fb.logzio.tokenSecret.name, key: fb.logzio.tokenSecret.key } } }],
-              ports: [{ name: 'http-metrics', containerPort: 2020, protocol: 'TCP' }],
+              ports: [{ name: 'http-metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
               // `/` answers while the process runs; /api/v1/health turns unhealthy on
               // output errors, which should stop traffic-less readiness, not restart the pod.
               livenessProbe: { httpGet: { path: '/', port: 2020 }, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 5 },
@@ -211,5 +215,30 @@ export function renderFluentBit(app: App, fb: FluentBitConfig, version: string):
       },
     },
   };
-  return [sa, role, binding, config, daemonSet];
+  // Nothing needs to reach Fluent Bit but the kubelet's probes (not subject to
+  // policy) and, when the model names one, a metrics scraper.
+  const policies: INetworkPolicy[] = app.networkPolicy.enabled
+    ? [
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: meta(`${FLUENT_BIT}-ingress`),
+          spec: {
+            podSelector: { matchLabels: selector },
+            policyTypes: ['Ingress'],
+            ...(fb.metricsFrom
+              ? {
+                  ingress: [
+                    {
+                      from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: fb.metricsFrom.namespace } }, ...(Object.keys(fb.metricsFrom.podLabels).length ? { podSelector: { matchLabels: { ...fb.metricsFrom.podLabels } } } : {}) }],
+                      ports: [{ protocol: 'TCP', port: METRICS_PORT }],
+                    },
+                  ],
+                }
+              : {}),
+          },
+        },
+      ]
+    : [];
+  return [sa, role, binding, config, daemonSet, ...policies];
 }
