@@ -134,10 +134,32 @@ export function describe(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
   return `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
 
+/**
+ * client-node's KubernetesObjectApi passes every object of a kind it knows
+ * through its generated models, which name the JSON field `from` of a
+ * NetworkPolicy ingress rule `_from` (a reserved word in their generator).
+ * Sent as plain JSON, `from` is silently dropped, and the API server then
+ * stores a rule that admits every source: the web port's allow rule became
+ * "from anywhere" until the real-node suite enforced it
+ * (test/e2e/node/hardening.test.ts). These two map between the API's JSON
+ * and the models' names, on the way out and on the way back.
+ */
+export function toClientModel<T extends KubeObject>(obj: T): T {
+  if (obj.kind !== 'NetworkPolicy') return obj;
+  const spec = (obj as { spec?: { ingress?: Record<string, unknown>[] } }).spec;
+  if (!spec?.ingress) return obj;
+  return { ...obj, spec: { ...spec, ingress: spec.ingress.map(({ from, ...rule }) => (from === undefined ? rule : { ...rule, _from: from })) } } as T;
+}
+export function fromClientModel<T>(obj: T): T {
+  const o = obj as { kind?: string; spec?: { ingress?: Record<string, unknown>[] } };
+  if (o?.kind !== 'NetworkPolicy' || !o.spec?.ingress) return obj;
+  return { ...o, spec: { ...o.spec, ingress: o.spec.ingress.map(({ _from, ...rule }) => (_from === undefined ? rule : { ...rule, from: _from })) } } as T;
+}
+
 /** Server-side apply as field manager `railyard`. Force: railyard owns every field it renders, as Helm and Kamal do. */
 export async function apply<T extends KubeObject>(kube: Kube, obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
   try {
-    return (await kube.objects.patch(obj, undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as T;
+    return fromClientModel((await kube.objects.patch(toClientModel(obj), undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as T);
   } catch (err) {
     throw toKubeError(err, `apply ${describe(obj)}`);
   }
@@ -145,7 +167,7 @@ export async function apply<T extends KubeObject>(kube: Kube, obj: T, opts: { dr
 
 export async function read<T extends KubeObject>(kube: Kube, ref: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<T | undefined> {
   try {
-    return (await kube.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.metadata.name, namespace: ref.metadata.namespace } })) as unknown as T;
+    return fromClientModel((await kube.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.metadata.name, namespace: ref.metadata.namespace } })) as unknown as T);
   } catch (err) {
     const e = toKubeError(err, `read ${describe(ref)}`);
     if (e.code === 404) return undefined;
@@ -156,7 +178,7 @@ export async function read<T extends KubeObject>(kube: Kube, ref: Pick<KubeObjec
 export async function list<T extends KubeObject>(kube: Kube, apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<T[]> {
   try {
     const res = await kube.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
-    return (res.items ?? []).map((o) => ({ ...o, apiVersion, kind }) as unknown as T);
+    return (res.items ?? []).map((o) => fromClientModel({ ...o, apiVersion, kind }) as unknown as T);
   } catch (err) {
     const e = toKubeError(err, `list ${kind}`);
     // A kind whose CRD is not installed has nothing to list.

@@ -192,6 +192,11 @@ describe.sequential('railyard deploy on the local control plane', () => {
     expect(await cronJobNames()).toHaveLength(16);
     expect(await history()).toEqual([expect.objectContaining({ revision: 1, status: 'deployed', imageTag: 'rel0001' })]);
 
+    // The web tier's allow rule as stored, with its sources: client-node's models
+    // once dropped `from`, which stored a rule that admits every source.
+    const allow = await kubectlJson(kubeconfig, ['get', 'networkpolicy', 'rails-server-allow-ingress', '-n', NS]);
+    expect(allow.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } } }], ports: [{ protocol: 'TCP', port: 3000 }] }]);
+
     // Rollbar heard `started`, then `succeeded` on the same deploy id, with the token in a header only.
     expect(rollbarRequests.map((q) => `${q.method} ${q.url} ${q.body.status}`)).toEqual(['POST /api/1/deploy started', 'PATCH /api/1/deploy/4242 succeeded']);
     expect(rollbarRequests.every((q) => q.token === rollbarToken)).toBe(true);
