@@ -7,8 +7,9 @@
 # etcd comes from Debian (3.4.23 in bookworm); openssl and curl make the
 # certificates and probe /readyz. The real node's runtime (containerd, runc,
 # the CNI plugins), iptables and conntrack for kube-proxy, and gcc's static
-# libc for the pause binary come from Debian too. Installed only when missing.
-CLUSTER_PKGS := etcd-server openssl curl containerd runc containernetworking-plugins iptables conntrack gcc libc6-dev
+# libc for the pause binary come from Debian too, and ipset for kube-router's
+# policy controller (the hardening suite). Installed only when missing.
+CLUSTER_PKGS := etcd-server openssl curl containerd runc containernetworking-plugins iptables conntrack gcc libc6-dev ipset
 cluster-deps:
 	@missing=$$(for p in $(CLUSTER_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -qx 'install ok installed' || echo $$p; done); \

@@ -91,6 +91,23 @@ build_kwok() {
   touch "$stamp"
 }
 
+# The NetworkPolicy engine for the real node (test/e2e/node/hardening.test.ts
+# runs its policy controller as a process for the length of that suite).
+build_kube_router() {
+  local stamp=$bin/.kube-router-$KUBE_ROUTER_VERSION
+  if [[ -f $stamp && -x $bin/kube-router ]]; then
+    log "kube-router $KUBE_ROUTER_VERSION: cached"
+    return
+  fi
+  log "kube-router $KUBE_ROUTER_VERSION: building"
+  local t0=$SECONDS
+  GOBIN=$bin GOFLAGS="-buildvcs=false" CGO_ENABLED=0 \
+    go install -trimpath -ldflags "-s -w" "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
+  log "kube-router $KUBE_ROUTER_VERSION: built in $((SECONDS - t0))s"
+  touch "$stamp"
+}
+
 build_kubernetes
 build_kwok
+build_kube_router
 du -sh "$bin" | sed 's/^/[cluster-build] binaries: /' >&2

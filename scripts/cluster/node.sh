@@ -264,6 +264,13 @@ node_stop() {
     [[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
   node_iptables_clean
+  # The hardening suite stops kube-router and removes its chains and ipsets;
+  # a suite killed halfway cannot, so they go here.
+  pkill -f "^$BIN/kube-router " 2>/dev/null || true
+  if iptables-save -t filter 2>/dev/null | grep -qE '^:(KUBE-ROUTER|KUBE-NWPLCY|KUBE-POD-FW)-'; then
+    "$root/scripts/cluster/kube-router-clean.sh"
+    log "removed the kube-router chains and ipsets a stopped suite left behind"
+  fi
   ip link del "$NODE_BRIDGE" 2>/dev/null || true
   ip route del "$SERVICE_RANGE" 2>/dev/null || true
   if [[ -f $NODE_RUN/ip_forward.before ]]; then cat "$NODE_RUN/ip_forward.before" >/proc/sys/net/ipv4/ip_forward; fi
