@@ -6,7 +6,7 @@
 // Job on exit; if railyard is killed, the API server closes the console's
 // stdin (stdinOnce), the command ends, and the Job's TTL of 0 deletes it.
 import * as k8s from '@kubernetes/client-node';
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1Deployment, V1Job } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { sleep, type Kube } from '../../deploy/kube.js';
@@ -56,8 +56,8 @@ Examples:
       const kube = connectOrExit(flags);
       const tty = Boolean(process.stdin.isTTY);
       try {
-        if (flags.attach) process.exit(await execInto(kube, app.namespace, component, argv, tty));
         const d = await readComponent(kube, app.namespace, component, known);
+        if (flags.attach) process.exit(await execInto(kube, d, argv, tty));
         const job = consoleJob(d, { suffix: newSuffix(), command: argv, by: whoRuns(), deadlineSeconds: deadline, tty });
         process.exit(await freshConsole(kube, job, tty));
       } catch (err) {
@@ -104,9 +104,16 @@ async function freshConsole(kube: Kube, job: V1Job, tty: boolean): Promise<numbe
   }
 }
 
-async function execInto(kube: Kube, namespace: string, component: string, argv: string[], tty: boolean): Promise<number> {
-  const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: `component=${component}` });
-  const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+/** Execs into a ready pod of the Deployment, found by the Deployment's own selector (its name is not a pod label). */
+async function execInto(kube: Kube, d: V1Deployment, argv: string[], tty: boolean): Promise<number> {
+  const namespace = d.metadata!.namespace!;
+  const component = d.metadata!.name!;
+  const labelSelector = Object.entries(d.spec?.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  if (!labelSelector) throw new NoSuchComponent(`Deployment ${component} has no matchLabels selector to find its pods by`);
+  const pods = await kube.core.listNamespacedPod({ namespace, labelSelector });
+  const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && !p.metadata?.labels?.['railyard.dev/console'] && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   if (!pod) throw new NoSuchComponent(`no ready pod of ${component} to attach to`);
   let code = 0;
   await stream(tty, (stdout, stderr, stdin) =>

@@ -158,6 +158,15 @@ describe('railyard console', () => {
     await until('the console pod to go', async () => (await consolePods()) === 0, 60_000);
   }, 300_000);
 
+  it('--attach: the command runs in a running web pod instead, no console pod is made, its exit code comes back', async () => {
+    const web = (await kubectlJson(kubeconfig, ['get', 'pods', '-n', NS, '-l', 'component=server'])).items.filter((x: { status: { phase: string } }) => x.status.phase === 'Running').map((x: { metadata: { name: string } }) => x.metadata.name);
+    expect(web.length).toBeGreaterThan(0);
+    const r = await cli(['console', '-c', fx.cfgDir, '--attach', '--', 'sh', '-c', 'echo "host:$HOSTNAME"; exit 4']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(web).toContain(/host:(\S+)/.exec(r.stdout)?.[1]);
+    expect(await consolePods()).toBe(0);
+  }, 120_000);
+
   it('a SIGKILLed client: the pod goes anyway', async () => {
     const b = background(['console', '-c', fx.cfgDir, '--', 'sh', '-c', 'cat']);
     await until('the console pod to run', async () => (await kubectlJson(kubeconfig, ['get', 'pods', '-n', NS, '-l', 'railyard.dev/console', '-o', 'json'])).items.some((x: { status: { phase: string } }) => x.status.phase === 'Running'), 180_000);
@@ -234,6 +243,26 @@ describe('railyard logs -f', () => {
 });
 
 describe('railyard status on the real node', () => {
+  it('--watch on a terminal redraws every 2 s until interrupted; in a pipe it prints one screen and exits', async () => {
+    const p = pty.spawn(process.execPath, [CLI, 'status', fx.cfgDir, '--watch', '--kubeconfig', kubeconfig], { name: 'xterm', cols: 160, rows: 50, env: { ...process.env, NO_COLOR: '1' } as Record<string, string> });
+    let out = '';
+    p.onData((d) => (out += d));
+    const exited = new Promise<{ exitCode: number; signal?: number }>((res) => p.onExit(res));
+    const CLEAR = '\u001b[H\u001b[2J';
+    const t0 = Date.now();
+    await until('three screens', async () => out.split(CLEAR).length - 1 >= 3, 60_000);
+    // Two redraws after the first screen: at least 2 s apart each.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(4000);
+    expect(out.split(CLEAR).at(-2)).toMatch(new RegExp(`storecove in namespace ${NS}: (healthy|degraded)`));
+    p.kill('SIGINT');
+    const end = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
+    expect(end).not.toBe('hung');
+
+    const piped = await cli(['status', fx.cfgDir, '--watch']);
+    expect(piped.stdout).not.toContain(CLEAR);
+    expect(piped.stdout).toMatch(new RegExp(`^storecove in namespace ${NS}: `));
+  }, 120_000);
+
   it('healthy exits 0 with the worker slots read from /health; a crash-looping slot exits 1 naming it', async () => {
     const ok = await cli(['status', fx.cfgDir]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
