@@ -21,7 +21,8 @@ export function refOf(obj: K8sObject, defaultNamespace?: string): ObjectRef {
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'IngressClass', 'GatewayClass', 'CustomResourceDefinition', 'PriorityClass', 'Node', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
 export function isClusterScoped(obj: K8sObject): boolean {
-  return CLUSTER_SCOPED.has(String(obj.kind));
+  // Not String(kind): an object whose toString is not a function throws there.
+  return typeof obj.kind === 'string' && CLUSTER_SCOPED.has(obj.kind);
 }
 
 export function namespaceOf(obj: K8sObject, ctx: CheckContext): string {
