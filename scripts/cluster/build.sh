@@ -77,37 +77,25 @@ build_kubernetes() {
   touch "$stamp"
 }
 
-build_kwok() {
-  local stamp=$bin/.kwok-$KWOK_VERSION
-  if [[ -f $stamp && -x $bin/kwok ]]; then
-    log "kwok $KWOK_VERSION: cached"
+# go_install NAME VERSION PACKAGE: a static binary into $bin, once per version.
+go_install() {
+  local name=$1 version=$2 pkg=$3
+  local stamp=$bin/.$name-$version
+  if [[ -f $stamp && -x $bin/$name ]]; then
+    log "$name $version: cached"
     return
   fi
-  log "kwok $KWOK_VERSION: building"
+  log "$name $version: building"
   local t0=$SECONDS
   GOBIN=$bin GOFLAGS="-buildvcs=false" CGO_ENABLED=0 \
-    go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-  log "kwok $KWOK_VERSION: built in $((SECONDS - t0))s"
-  touch "$stamp"
-}
-
-# The NetworkPolicy engine for the real node (test/e2e/node/hardening.test.ts
-# runs its policy controller as a process for the length of that suite).
-build_kube_router() {
-  local stamp=$bin/.kube-router-$KUBE_ROUTER_VERSION
-  if [[ -f $stamp && -x $bin/kube-router ]]; then
-    log "kube-router $KUBE_ROUTER_VERSION: cached"
-    return
-  fi
-  log "kube-router $KUBE_ROUTER_VERSION: building"
-  local t0=$SECONDS
-  GOBIN=$bin GOFLAGS="-buildvcs=false" CGO_ENABLED=0 \
-    go install -trimpath -ldflags "-s -w" "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
-  log "kube-router $KUBE_ROUTER_VERSION: built in $((SECONDS - t0))s"
+    go install -trimpath -ldflags "-s -w" "$pkg@$version"
+  log "$name $version: built in $((SECONDS - t0))s"
   touch "$stamp"
 }
 
 build_kubernetes
-build_kwok
-build_kube_router
+go_install kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+# The NetworkPolicy engine for the real node (test/e2e/node/hardening.test.ts
+# runs its policy controller as a process for the length of that suite).
+go_install kube-router "$KUBE_ROUTER_VERSION" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 du -sh "$bin" | sed 's/^/[cluster-build] binaries: /' >&2
