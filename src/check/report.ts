@@ -46,7 +46,7 @@ export function formatText(findings: readonly Finding[], paint: Paint = plain): 
   }
   const count = (s: Severity) => active.filter((f) => f.severity === s).length;
   const e = count('error');
-  const summary = `${e} error${e === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('info')} info, ${silenced.length} silenced`;
+  const summary = `${plural(e, 'error')}, ${plural(count('warning'), 'warning')}, ${count('info')} info, ${silenced.length} silenced`;
   lines.push(e > 0 ? paint.red(summary) : paint.green(summary));
   return lines.join('\n') + '\n';
 }
@@ -121,3 +121,6 @@ export function formatSarif(findings: readonly Finding[], fallbackUri = 'railyar
   };
   return JSON.stringify(sarif, null, 2) + '\n';
 }
+
+/** `1 warning`, `2 warnings`: how the check summary and the report count findings. */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -3,6 +3,7 @@
 // views switch with links (#capacity, #cron, #findings) and CSS :target. Pure: data
 // in, a string out.
 import type { ReportData } from './index.js';
+import { plural } from '../check/report.js';
 import { cores, gib, type Amounts, type Capacity, type CapacityRow } from './capacity.js';
 import { DAY_NAMES, type CronWeek } from './cron.js';
 import type { Finding } from '../check/types.js';
@@ -178,6 +179,3 @@ export function renderHtml(r: ReportData): string {
 </body></html>
 `;
 }
-
-/** `1 warning`, `2 warnings`: as `railyard check` words its summary. */
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,5 +1,6 @@
 // The report as compact Markdown tables, for a GitHub step summary or PR comment.
 import type { ReportData } from './index.js';
+import { plural } from '../check/report.js';
 import { cores, gib } from './capacity.js';
 
 const cell = (s: string | number) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -32,6 +33,3 @@ export function renderMarkdown(r: ReportData, limit = 10): string {
   }
   return lines.join('\n') + '\n';
 }
-
-/** `1 warning`, `2 warnings`: as `railyard check` words its summary. */
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
