@@ -144,16 +144,14 @@ export function describe(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
  * (test/e2e/node/hardening.test.ts). These two map between the API's JSON
  * and the models' names, on the way out and on the way back.
  */
-export function toClientModel<T extends KubeObject>(obj: T): T {
-  if (obj.kind !== 'NetworkPolicy') return obj;
-  const spec = (obj as { spec?: { ingress?: Record<string, unknown>[] } }).spec;
-  if (!spec?.ingress) return obj;
-  return { ...obj, spec: { ...spec, ingress: spec.ingress.map(({ from, ...rule }) => (from === undefined ? rule : { ...rule, _from: from })) } } as T;
-}
-export function fromClientModel<T>(obj: T): T {
+export const toClientModel = <T>(obj: T): T => renameIngressFrom(obj, 'from', '_from');
+export const fromClientModel = <T>(obj: T): T => renameIngressFrom(obj, '_from', 'from');
+
+function renameIngressFrom<T>(obj: T, name: string, to: string): T {
   const o = obj as { kind?: string; spec?: { ingress?: Record<string, unknown>[] } };
   if (o?.kind !== 'NetworkPolicy' || !o.spec?.ingress) return obj;
-  return { ...o, spec: { ...o.spec, ingress: o.spec.ingress.map(({ _from, ...rule }) => (_from === undefined ? rule : { ...rule, from: _from })) } } as T;
+  const ingress = o.spec.ingress.map(({ [name]: peers, ...rule }) => (peers === undefined ? rule : { ...rule, [to]: peers }));
+  return { ...o, spec: { ...o.spec, ingress } } as T;
 }
 
 /** Server-side apply as field manager `railyard`. Force: railyard owns every field it renders, as Helm and Kamal do. */
