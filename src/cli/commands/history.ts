@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { listReleases } from '../../deploy/history.js';
 import { listRuns, type RunRecord } from '../../ops/records.js';
+import { table } from '../../ops/cron-model.js';
 import { colours, exitCodes, exitOnConfigError } from '../output.js';
 import { addClusterOptions, connectOrExit, exitOnClusterError, type ClusterFlags } from '../cluster.js';
 
@@ -41,17 +42,12 @@ export function register(program: Command): void {
       return;
     }
     const c = colours(process.stdout);
-    const table = [['REVISION', 'STATUS', 'IMAGE TAG', 'STARTED', 'SECONDS', 'DEPLOYER', 'DESCRIPTION']];
+    const cells = [['REVISION', 'STATUS', 'IMAGE TAG', 'STARTED', 'SECONDS', 'DEPLOYER', 'DESCRIPTION']];
     for (const r of rows) {
-      const secs = r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '';
       const desc = r.rollbackOf !== undefined ? `rollback to ${r.rollbackOf}` : (r.reason ?? '');
-      table.push([String(r.revision), r.status, r.imageTag, r.startedAt, secs, r.deployer, desc]);
+      cells.push([String(r.revision), r.status, r.imageTag, r.startedAt, elapsed(r), r.deployer, desc]);
     }
-    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-    for (const [i, row] of table.entries()) {
-      const line = row.map((cell, j) => (j === row.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ');
-      process.stdout.write((i === 0 ? c.bold(line) : line) + '\n');
-    }
+    printTable(cells, c);
   });
 }
 
@@ -66,15 +62,18 @@ function printRuns(runs: RunRecord[], app: string, namespace: string, json: bool
     return;
   }
   const c = colours(process.stdout);
-  const table = [['STARTED', 'KIND', 'JOB', 'FROM', 'RELEASE', 'EXIT', 'SECONDS', 'BY', 'COMMAND']];
+  const cells = [['STARTED', 'KIND', 'JOB', 'FROM', 'RELEASE', 'EXIT', 'SECONDS', 'BY', 'COMMAND']];
   for (const r of runs) {
-    const secs = r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '';
     const exit = r.exitCode === undefined ? (r.reason ?? '') : String(r.exitCode);
-    table.push([r.startedAt, r.kind, r.job, r.from, r.release === undefined ? '' : String(r.release), exit, secs, r.by, r.command.join(' ')]);
+    cells.push([r.startedAt, r.kind, r.job, r.from, r.release === undefined ? '' : String(r.release), exit, elapsed(r), r.by, r.command.join(' ')]);
   }
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const [i, row] of table.entries()) {
-    const line = row.map((cell, j) => (j === row.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ');
-    process.stdout.write((i === 0 ? c.bold(line) : line) + '\n');
-  }
+  printTable(cells, c);
 }
+
+/** The header row bold, the rest as the cron list lays out its table. */
+function printTable(rows: string[][], c: ReturnType<typeof colours>): void {
+  for (const [i, line] of table(rows).entries()) process.stdout.write((i === 0 ? c.bold(line) : line) + '\n');
+}
+
+/** Seconds from start to finish, one decimal; empty while unfinished. */
+const elapsed = (r: { startedAt: string; finishedAt?: string }): string => (r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '');
