@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageRef } from '../../../src/render/image.js';
 import { kubectl, kubectlJson, railyard, ROOT, type RunResult } from '../cluster/support.js';
 import { startFixtureApp, type FixtureApp } from './fixture-app.js';
-import { REAL_NODE_SCHEDULING } from './support.js';
+import { REAL_NODE_SCHEDULING, RESTRICTED as restricted } from './support.js';
 
 const NS = 'e2e-day2';
 const TAG = 'day2a1';
@@ -51,11 +51,6 @@ const until = async (what: string, fn: () => Promise<boolean>, ms: number) => {
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new Error(`timed out waiting for ${what}`);
-};
-
-const restricted = {
-  pod: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-  container: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
 };
 
 /** A stand-in Deployment of the app (its instance label) on the real node running `script` in the fixture's image. */

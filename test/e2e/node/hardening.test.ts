@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageRef } from '../../../src/render/image.js';
 import { kubectl, kubectlJson, railyard, ROOT, run, tempDir, type RunResult } from '../cluster/support.js';
 import { startFixtureApp, type FixtureApp } from './fixture-app.js';
-import { NODE_IP, NODE_NAME, pods, REAL_NODE_SCHEDULING, sleep, waitUntil } from './support.js';
+import { NODE_IP, NODE_NAME, pods, REAL_NODE_SCHEDULING, RESTRICTED as restricted, sleep, waitUntil } from './support.js';
 
 const NS = 'e2e-netpol';
 /** The stand-in ingress controller's namespace; its pods carry ROLE. */
@@ -33,11 +33,6 @@ let workerIp: string;
 let targetIp: string;
 const outputs: RunResult[] = [];
 const results: Record<string, number> = {};
-
-const restricted = {
-  pod: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-  container: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-};
 
 /** A pod on the real node running `script` with node, in the fixture's worker image. */
 function nodePod(name: string, namespace: string, labels: Record<string, string>, script: string) {

@@ -30,6 +30,12 @@ export const REAL_NODE_SCHEDULING = {
   tolerations: [{ key: NODE_TAINT, operator: 'Exists' as const, effect: 'NoSchedule' as const }],
 };
 
+/** The restricted Pod Security profile, for the pods a node suite makes by hand. */
+export const RESTRICTED = {
+  pod: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+  container: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+};
+
 /** Throws, naming the fix, unless the real node is registered and Ready. */
 export async function requireRealNode(kubeconfig: string): Promise<void> {
   const r = await kubectl(kubeconfig, ['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
