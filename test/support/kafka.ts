@@ -159,7 +159,8 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaBroker> 
   const clusterId = randomBytes(16).toString('base64url');
   writeConfig();
   try {
-    await execFileAsync('java', java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', configFile, '--ignore-formatted']), { timeout: 120_000 });
+    // `--cluster-id=ID`, not `-t ID`: a base64url id may start with "-", which the tool's parser takes for an option.
+    await execFileAsync('java', java('kafka.tools.StorageTool', ['format', `--cluster-id=${clusterId}`, '-c', configFile, '--ignore-formatted']), { timeout: 120_000 });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`kafka storage format failed: ${(e as Error).message}`);
