@@ -32,9 +32,8 @@ export const scalars = (values: Scalar[]): Node => array(values.map((v) => ({ no
 export function plain(node: Node): unknown {
   if (node.kind === 'scalar') return node.value;
   if (node.kind === 'array') return node.items.filter((e) => e.node && !e.draft).map((e) => plain(e.node!));
-  const out: Record<string, unknown> = {};
-  for (const e of node.entries) if (e.key !== undefined && e.node && !e.draft) out[e.key] = plain(e.node);
-  return out;
+  // fromEntries, not assignment: a `__proto__` key must stay an own member, as YAML and TS read it.
+  return Object.fromEntries(node.entries.filter((e) => e.key !== undefined && e.node && !e.draft).map((e) => [e.key!, plain(e.node!)]));
 }
 
 // ---------------------------------------------------------------- text
@@ -51,7 +50,8 @@ interface Syntax {
 
 const TS: Syntax = {
   comment: '//',
-  key: (k) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : TS.string(k)),
+  // `__proto__: x` (bare or quoted) in a literal sets the prototype; the computed form makes a member.
+  key: (k) => (k === '__proto__' ? `['__proto__']` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : TS.string(k)),
   string: (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, hex)}'`,
 };
 

@@ -292,6 +292,15 @@ describe('the config writer', () => {
   })).node;
   const root = fc.uniqueArray(fc.tuple(nasty, tree), { selector: (e) => e[0], maxLength: 5 }).map((es) => object(es.map(([key, node]) => ({ key, node }))));
 
+  it('keeps a `__proto__` key a member in TS, YAML and plain (fast-check seed 1060522307 found it)', () => {
+    const t = object([{ key: '__proto__', node: object([{ key: 'a', node: scalar(1) }]) }, { key: 'b', node: scalar('x') }]);
+    const ts = emitTs(t, []).replace(/^import .*$/m, '').replace('export default defineApp(', 'return (');
+    for (const v of [plain(t), new Function('defineApp', ts)((x: unknown) => x), parseYaml(emitYaml(t, []), { version: '1.2' })]) {
+      expect(Object.keys(v as object)).toEqual(['__proto__', 'b']);
+      expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    }
+  });
+
   it('writes TS and YAML that evaluate to the same value, whatever the strings and comments', () => {
     fc.assert(
       fc.property(root, fc.array(nasty, { maxLength: 2 }), (t, header) => {
