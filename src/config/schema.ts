@@ -468,6 +468,21 @@ const AppShape = z
          * Node.js itself is in the base image either way: railyard's runtime needs it.
          */
         node: z.enum(['yarn', 'none']).default('yarn'),
+        /**
+         * Folders of the Gemfile's path gems (`gem "x", path: "vendor/gems/x"`),
+         * relative to the app root. The ruby-deps stage copies them beside the
+         * Gemfile, since `bundle install` needs their gemspecs and sees nothing else.
+         */
+        pathGems: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9_.@+\/-]+$/, 'must be a folder relative to the app root, without . or .. parts')
+              .transform((p) => p.replace(/\/+$/, '')),
+          )
+          .default([])
+          .refine((ps) => new Set(ps).size === ps.length, 'must not name a folder twice'),
       })
       .strict(),
     /** Literal env for every app container (never secret values). */

@@ -13,6 +13,8 @@ export interface GemfileLock {
   /** `RUBY VERSION`'s `ruby 3.1.2p20`, as 3.1.2. */
   ruby?: { version: string; line: number };
   bundler?: string;
+  /** Each PATH section's `remote:`: a path gem's folder, as the Gemfile wrote it. */
+  paths: { remote: string; line: number }[];
 }
 
 /** The gems whose versions pick railyard's defaults. */
@@ -20,7 +22,7 @@ export const GEMS_OF_INTEREST = ['rails', 'puma', 'delayed_job', 'delayed_job_ac
 
 export function parseGemfileLock(text: string, file = 'Gemfile.lock'): GemfileLock {
   assertText(file, text);
-  const out: GemfileLock = { gems: new Map() };
+  const out: GemfileLock = { gems: new Map(), paths: [] };
   let section = '';
   let sawSection = false;
   const lines = text.split('\n');
@@ -36,6 +38,8 @@ export function parseGemfileLock(text: string, file = 'Gemfile.lock'): GemfileLo
     if (!sawSection) throw importError(file, n, `not a Gemfile.lock: "${line.slice(0, 60)}" comes before any section (GEM, RUBY VERSION, …)`);
     if (line.startsWith('<<<<<<<') || line.startsWith('>>>>>>>') || line === '=======') throw importError(file, n, 'has an unresolved merge conflict');
     if (['GEM', 'GIT', 'PATH', 'PLUGIN SOURCE'].includes(section)) {
+      const remote = section === 'PATH' ? /^ {2}remote: (.+)$/.exec(line) : null;
+      if (remote) out.paths.push({ remote: remote[1]!.trim(), line: n });
       const spec = /^ {4}([A-Za-z0-9_.\-]+) \(([^)\s]+)\)$/.exec(line);
       if (spec) {
         const version = spec[2]!.replace(/-(x86|x64|arm|aarch|universal|java|mswin|mingw).*$/, '');

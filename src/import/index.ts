@@ -134,6 +134,8 @@ export function importApp(src: AppSources, opts: ImportOptions): ImportResult {
     todos.push({ source: { file: 'Gemfile.lock' }, message: 'no Ruby version found: set image.base' });
   }
   image.push(nodeEntry(src, todos));
+  const pathGems = pathGemsEntry(lock, todos);
+  if (pathGems) image.push(pathGems);
   top('image', object(image));
 
   // ------------------------------------------------------------ database
@@ -226,6 +228,26 @@ function rubyVersion(src: AppSources, lock: GemfileLock | undefined): { version:
   const rv = src.files.get('.ruby-version');
   const v = rv !== undefined ? parseRubyVersionFile(rv) : undefined;
   return v ? { version: v, source: { file: '.ruby-version', line: 1 } } : undefined;
+}
+
+/**
+ * The Gemfile's path gems, which the Dockerfile must copy before bundle install.
+ * `.` is the app's own gemspec (COPY . . has it); a folder outside the app is
+ * outside the build context, so it is a TODO.
+ */
+function pathGemsEntry(lock: GemfileLock | undefined, todos: Todo[]): Entry | undefined {
+  const inside: { remote: string; line: number }[] = [];
+  for (const p of lock?.paths ?? []) {
+    const rel = p.remote.replace(/^\.\//, '').replace(/\/+$/, '');
+    if (rel === '' || rel === '.') continue;
+    if (rel.startsWith('/') || rel.split('/').includes('..')) {
+      todos.push({ source: { file: 'Gemfile.lock', line: p.line }, message: `the path gem at ${p.remote} is outside the app, so outside the image's build context; vendor it into the app, or publish it as a gem` });
+      continue;
+    }
+    inside.push({ remote: rel, line: p.line });
+  }
+  if (inside.length === 0) return undefined;
+  return { key: 'pathGems', node: array(inside.map((p) => ({ node: scalar(p.remote), source: `Gemfile.lock:${p.line}` }))), source: 'the Gemfile.lock PATH sections' };
 }
 
 function nodeEntry(src: AppSources, todos: Todo[]): Entry {

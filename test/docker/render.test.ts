@@ -123,6 +123,40 @@ describe('renderDocker for an app without JavaScript (image.node: none)', () => 
   });
 });
 
+describe('renderDocker for an app with path gems (image.pathGems)', () => {
+  it('copies each folder into ruby-deps beside the Gemfile, and changes nothing else', () => {
+    const app = { ...storecove, image: { ...storecove.image, pathGems: ['vendor/gems/racecar', 'engines/billing'] } };
+    const df = file(app, 'Dockerfile').split('\n');
+    const plain = file(storecove, 'Dockerfile').split('\n');
+    const at = df.indexOf('COPY Gemfile Gemfile.lock ./');
+    expect(df.slice(at - 2, at + 5)).toEqual([
+      '# Rebuilt only when Gemfile or Gemfile.lock change, or a path gem.',
+      'FROM base AS ruby-deps',
+      'COPY Gemfile Gemfile.lock ./',
+      '# The path gems: bundle install reads their gemspecs. COPY . . brings them again for run time.',
+      'COPY vendor/gems/racecar ./vendor/gems/racecar/',
+      'COPY engines/billing ./engines/billing/',
+      'RUN bundle install && rm -rf /opt/bundle/cache',
+    ]);
+    expect(df.filter((l) => !plain.includes(l))).toHaveLength(4);
+    expect(dockerfileProblems(df.join('\n'), expectedTargets(app))).toEqual([]);
+  });
+
+  const minimal = (pathGems?: unknown) => validateApp({ name: 'a', namespace: 'a', image: { registry: 'r', repository: 'a', pathGems }, web: {} });
+  it('is none unless the model names some; a trailing slash is dropped', () => {
+    expect(minimal().image.pathGems).toEqual([]);
+    expect(minimal(['vendor/gems/racecar/', 'engines/billing']).image.pathGems).toEqual(['vendor/gems/racecar', 'engines/billing']);
+  });
+
+  it.each([['/abs'], ['../up'], ['a/../b'], ['./a'], ['a b'], ['']])('rejects %j, naming the field', (p) => {
+    expect(() => minimal([p])).toThrow(/image\.pathGems\[0\]: must be a folder relative/);
+  });
+
+  it('rejects a folder named twice', () => {
+    expect(() => minimal(['a', 'a/'])).toThrow(/image\.pathGems.*twice/);
+  });
+});
+
 describe('dockerfileProblems catches what it is for', () => {
   const good = 'ARG BASE=debian:12\nFROM ${BASE} AS base\nFROM base AS t\nENV PROCESS_TARGET=x\nEXPOSE 1\nENTRYPOINT ["a"]\nCMD ["b"]\n';
   const t: ExpectedTarget = { name: 't', entrypoint: ['a'], cmd: ['b'], ports: [1], env: { PROCESS_TARGET: 'x' } };

@@ -102,6 +102,21 @@ describe('railyard init on the Rails fixture app', () => {
     expect(cfg.secrets.find((s) => s.name === 'rails-app-aws')!.keys).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY']);
   });
 
+  it('copies the path gems inside the app into the image, and makes one outside it a TODO', async () => {
+    const lock = readFileSync(join(OVERLAY, 'Gemfile.lock'), 'utf8');
+    const paths = 'PATH\n  remote: .\n  specs:\n    rails-app (0.1.0)\n\nPATH\n  remote: vendor/gems/billing\n  specs:\n    billing (2.0.0)\n\nPATH\n  remote: ../shared-gems/audit\n  specs:\n    audit (1.0.0)\n\n';
+    const dir = app({ 'Gemfile.lock': paths + lock });
+    const r = railyard(['init', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Gemfile\.lock:12: the path gem at \.\.\/shared-gems\/audit is outside the app/);
+    const { app: cfg } = await loadConfig(join(dir, 'railyard.config.ts'));
+    expect(cfg.image.pathGems).toEqual(['vendor/gems/billing']);
+    expect(readFileSync(join(dir, 'railyard.config.ts'), 'utf8')).toMatch(/pathGems: \[\s*'vendor\/gems\/billing', \/\/ Gemfile\.lock:7/);
+    const out = join(root, `out-${n++}`);
+    expect(railyard(['synth', join(dir, 'railyard.config.ts'), '--out', out, '--image-tag', 'init0002', '--quiet']).code).toBe(0);
+    expect(readFileSync(join(out, 'Dockerfile'), 'utf8')).toContain('COPY Gemfile Gemfile.lock ./\n# The path gems: bundle install reads their gemspecs. COPY . . brings them again for run time.\nCOPY vendor/gems/billing ./vendor/gems/billing/\n');
+  });
+
   it('names a source for every value it writes', () => {
     const dir = app();
     expect(railyard(['init', dir]).code).toBe(0);

@@ -193,6 +193,15 @@ describe('Gemfile.lock and .ruby-version', () => {
     expect(errorOf(() => parseGemfileLock('GEM\n<<<<<<< HEAD\n'))).toMatch(/Gemfile\.lock:2: has an unresolved merge conflict/);
     expect(parseRubyVersionFile('ruby-3.2.2\n')).toBe('3.2.2');
   });
+
+  it('lists each PATH section’s remote, with its line, and no GEM or GIT remote', () => {
+    const lock = parseGemfileLock('GIT\n  remote: https://example.com/x.git\n  specs:\n    x (1.0)\n\nPATH\n  remote: .\n  specs:\n    app (0.1)\n\nPATH\n  remote: vendor/gems/billing\n  specs:\n    billing (2.0)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n');
+    expect(lock.paths).toEqual([
+      { remote: '.', line: 7 },
+      { remote: 'vendor/gems/billing', line: 12 },
+    ]);
+    expect(lock.gems.get('billing')).toEqual({ version: '2.0', line: 14 });
+  });
 });
 
 describe('secrets', () => {

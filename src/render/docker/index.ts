@@ -89,9 +89,10 @@ function renderDockerfile(app: App, targets: ImageTarget[]): string {
     'WORKDIR /app',
     '',
     '# ---------------------------------------------------------------- ruby-deps',
-    '# Rebuilt only when Gemfile or Gemfile.lock change.',
+    `# Rebuilt only when Gemfile or Gemfile.lock change${app.image.pathGems.length ? ', or a path gem' : ''}.`,
     'FROM base AS ruby-deps',
     'COPY Gemfile Gemfile.lock ./',
+    ...(app.image.pathGems.length ? ['# The path gems: bundle install reads their gemspecs. COPY . . brings them again for run time.', ...app.image.pathGems.map((p) => `COPY ${p} ./${p}/`)] : []),
     `RUN bundle install && rm -rf ${GEM_HOME}/cache`,
     '',
     ...(yarn
