@@ -32,3 +32,6 @@ kafka-broker: kafka-test-deps
 	@scripts/kafka/broker-fetch.sh >/dev/null
 
 TEST_DEPS += kafka-vendor kafka-broker
+# The images carry the same racecar (test/e2e/containers/context.ts), and the
+# node suite runs the same broker for its consumer pods.
+E2E_DEPS += kafka-vendor kafka-broker

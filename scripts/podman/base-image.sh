@@ -21,8 +21,16 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # The packages the fixture app and the runtime need (yarnpkg: the Dockerfile's
 # node-deps stage runs `yarn`, which Debian ships as yarnpkg). ruby-dev/build tools are left
 # out on purpose: every gem comes from Debian, so bundle install compiles nothing.
+# ruby-ffi, ruby-mini-portile2 and rake are what the vendored rdkafka gem requires (racecar
+# itself is a path gem in the build context), and librdkafka links libssl, zstd, lz4 and zlib.
+# git: racecar's and rdkafka's gemspecs list their files with `git ls-files`, and Bundler
+# evaluates a path gem's gemspec at install and at every `bundle exec`. scripts/kafka/vendor.sh
+# makes each unpacked gem a repository for that; in the image the code is root's and the app
+# runs as uid 1000, so git must be told those repositories are safe, or it lists nothing.
+# (Only the vendored racecar needs this; an app's own path gems usually list files by glob.)
 PACKAGES=(ruby ruby-rails ruby-mysql2 puma ruby-delayed-job ruby-delayed-job-active-record
-  ruby-daemons ruby-lograge bundler nodejs yarnpkg tini ca-certificates procps)
+  ruby-daemons ruby-lograge bundler nodejs yarnpkg tini ca-certificates procps
+  ruby-ffi ruby-mini-portile2 rake libssl3 libzstd1 liblz4-1 zlib1g git)
 
 work=$(mktemp -d "$root/.cache/podman/debootstrap.XXXXXX")
 trap 'umount -R "$work/rootfs/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -40,6 +48,7 @@ chroot "$work/rootfs" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c "
   apt-get update -qq &&
   apt-get install -y -qq --no-install-recommends ${PACKAGES[*]} >/dev/null &&
   { [ -e /usr/bin/yarn ] || ln -s yarnpkg /usr/bin/yarn; } &&
+  for g in racecar rdkafka king_konf; do git config --system --add safe.directory /app/vendor/racecar-gems/\$g; done &&
   apt-get clean && rm -rf /var/lib/apt/lists/*"
 umount "$work/rootfs/proc"
 : >"$work/rootfs/etc/resolv.conf"

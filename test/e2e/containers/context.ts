@@ -3,7 +3,7 @@
 // and the runtime bundle at .railyard/runtime.cjs, as synth will lay them out in
 // an app repository.
 //
-// Two things the fixture lacks are added here, each for a stated reason:
+// What the fixture lacks is added here, each for a stated reason:
 // - a Gemfile.lock, resolved inside the base image with `bundle lock --local`
 //   (the fixture keeps none; the image builds with BUNDLE_FROZEN);
 // - an empty package.json and yarn.lock (the fixture has no JavaScript; the
@@ -11,35 +11,22 @@
 //   the model says image.node: none;
 // - bin/rails, Rails 6.1's standard binstub, when the fixture has none: without
 //   it `bundle exec rails db:migrate` prints the `rails new` help and exits 0.
-// Debian packages no racecar, so the consumers run a stand-in: the model's own
-// `command` field is set to `bundle exec rails runner script/standin_consumer.rb`,
-// which boots the app, logs through Rails.logger and stops on SIGTERM.
-import { chmodSync, cpSync, existsSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+// - racecar 2.12, king_konf and rdkafka (with its librdkafka), as path gems in
+//   vendor/racecar-gems: Debian packages no racecar and rubygems.org cannot be
+//   reached, so they are the vendored sources scripts/kafka/vendor.sh unpacks.
+//   The fixture's Gemfile names them only when RAILYARD_RACECAR_GEMS is set;
+//   the context's Gemfile names this folder instead, and the model lists it in
+//   image.pathGems, so ruby-deps can install them as any app's path gems.
+//   The consumers run their real command: `bundle exec racecar <Class>`.
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadConfig, type App } from '../../../src/config/index.js';
 import { renderDocker, RUNTIME_BUNDLE_PATH } from '../../../src/render/docker/index.js';
 import { renderRailsFiles } from '../../../src/render/rails/index.js';
+import { racecarGemsDir } from '../../support/kafka.js';
 import { ROOT, podman } from './podman.js';
 
-export const STANDIN_CONSUMER = ['bundle', 'exec', 'rails', 'runner', 'script/standin_consumer.rb'];
-
-const STANDIN_CONSUMER_RB = `# Stand-in for \`racecar <ConsumerClass>\`: Debian packages no racecar. Like
-# racecar it boots the app, runs in the foreground until SIGTERM, and exits 0.
-consumer = ARGV.fetch(0)
-stop = false
-%w[TERM INT].each { |signal| Signal.trap(signal) { stop = true } }
-require "fileutils"
-# Like racecar's liveness probe: the file is touched after every poll and
-# removed at shutdown, so the runtime's /health reads it as for racecar.
-liveness = ENV["RACECAR_LIVENESS_PROBE_FILE_PATH"]
-Rails.logger.info("stand-in consumer #{consumer} polling")
-until stop
-  FileUtils.touch(liveness) if liveness
-  sleep 0.2
-end
-File.delete(liveness) if liveness && File.exist?(liveness)
-Rails.logger.info("stand-in consumer #{consumer} stopped")
-`;
+export const RACECAR_GEMS_IN_APP = 'vendor/racecar-gems';
 
 const BIN_RAILS = `#!/usr/bin/env ruby
 APP_PATH = File.expand_path("../config/application", __dir__)
@@ -47,14 +34,10 @@ require_relative "../config/boot"
 require "rails/commands"
 `;
 
-/** The Storecove model, built on the local base image, with the stand-in consumer command. */
+/** The Storecove model, built on the local base image, with racecar's path gems. */
 export async function e2eApp(baseImage: string): Promise<App> {
   const { app } = await loadConfig(join(ROOT, 'examples/storecove'));
-  return {
-    ...app,
-    image: { ...app.image, base: baseImage },
-    consumers: Object.fromEntries(Object.entries(app.consumers).map(([k, c]) => [k, { ...c, command: STANDIN_CONSUMER }])),
-  };
+  return { ...app, image: { ...app.image, base: baseImage, pathGems: [RACECAR_GEMS_IN_APP] } };
 }
 
 function write(dir: string, path: string, content: string): void {
@@ -73,7 +56,12 @@ export async function assembleContext(app: App, dir: string, baseImage: string):
   for (const f of renderDocker(app)) write(dir, f.path, f.content);
   mkdirSync(join(dir, dirname(RUNTIME_BUNDLE_PATH)), { recursive: true });
   copyFileSync(runtime, join(dir, RUNTIME_BUNDLE_PATH));
-  write(dir, 'script/standin_consumer.rb', STANDIN_CONSUMER_RB);
+  if (!app.image.pathGems.includes(RACECAR_GEMS_IN_APP)) throw new Error(`the e2e model must list ${RACECAR_GEMS_IN_APP} in image.pathGems`);
+  cpSync(await racecarGemsDir(), join(dir, RACECAR_GEMS_IN_APP), { recursive: true, dereference: true });
+  const gemfile = readFileSync(join(dir, 'Gemfile'), 'utf8');
+  const pinned = gemfile.replace('ENV["RAILYARD_RACECAR_GEMS"]', `ENV.fetch("RAILYARD_RACECAR_GEMS", ${JSON.stringify(RACECAR_GEMS_IN_APP)})`);
+  if (pinned === gemfile) throw new Error('the fixture Gemfile no longer reads RAILYARD_RACECAR_GEMS: update context.ts');
+  writeFileSync(join(dir, 'Gemfile'), pinned);
   if (!existsSync(join(dir, 'bin/rails'))) {
     write(dir, 'bin/rails', BIN_RAILS);
     chmodSync(join(dir, 'bin/rails'), 0o755);

@@ -14,7 +14,7 @@ import { imageTargets } from '../../../src/render/docker/index.js';
 import { imageRef } from '../../../src/render/image.js';
 import { startMariaDb, type MariaDb } from '../../support/mariadb.js';
 import { kubectl, requireCluster, ROOT, tempDir } from '../cluster/support.js';
-import { assembleContext, STANDIN_CONSUMER } from '../containers/context.js';
+import { assembleContext, RACECAR_GEMS_IN_APP } from '../containers/context.js';
 import { buildTargets, podman, requirePodman } from '../containers/podman.js';
 import { importImages, NODE_IP, REAL_NODE_SCHEDULING, requireRealNode } from './support.js';
 
@@ -31,6 +31,12 @@ export interface FixtureAppOptions {
   configExtra?: string;
   /** Namespaces the suite also uses, deleted before and after with its own. */
   otherNamespaces?: string[];
+  /**
+   * A broker the consumer pods use (SASL_PLAINTEXT/PLAIN), with the kafka
+   * secret's values. Without it they run racecar against a closed port on
+   * the node, which it survives (the suite is then not about Kafka).
+   */
+  kafka?: { bootstrap: string; groupId: string; username: string; password: string };
 }
 
 export interface FixtureApp {
@@ -53,7 +59,7 @@ export interface FixtureApp {
 }
 
 /** The node suites' config: Storecove's shape, scaled to two cores. */
-export function configSource(opts: { namespace: string; baseImage: string }, extra = ''): string {
+export function configSource(opts: { namespace: string; baseImage: string; brokers: string }, extra = ''): string {
   const example = JSON.stringify(join(ROOT, 'examples/storecove/railyard.config.ts'));
   return `import { defineApp } from 'railyard';
 import storecove from ${example};
@@ -62,7 +68,7 @@ const small = (memory: string, cpu = '1000m') => ({ requests: { cpu: '50m', memo
 const base = {
   ...storecove,
   namespace: ${JSON.stringify(opts.namespace)},
-  image: { registry: 'localhost', repository: 'railyard-node/storecove', pullPolicy: 'IfNotPresent' as const, base: ${JSON.stringify(opts.baseImage)} },
+  image: { registry: 'localhost', repository: 'railyard-node/storecove', pullPolicy: 'IfNotPresent' as const, base: ${JSON.stringify(opts.baseImage)}, pathGems: [${JSON.stringify(RACECAR_GEMS_IN_APP)}] },
   env: { RAILS_LOG_TO_STDOUT: 'true', TICK_SECONDS: '${TICK_SECONDS}' },
   database: { ...storecove.database, maxConnections: 200 },
   scheduling: ${JSON.stringify(REAL_NODE_SCHEDULING)},
@@ -84,7 +90,7 @@ const base = {
   consumers: {
     'sending-status': {
       ...storecove.consumers['sending-status'],
-      command: ${JSON.stringify(STANDIN_CONSUMER)},
+      env: { ...storecove.consumers['sending-status'].env, RACECAR_BROKERS: ${JSON.stringify(opts.brokers)}, RACECAR_SECURITY_PROTOCOL: 'sasl_plaintext', RACECAR_SASL_MECHANISM: 'PLAIN' },
       credentials: { secret: 'fixture-kafka', groupIdKey: 'KAFKA_GROUP_ID', usernameKey: 'KAFKA_USERNAME', passwordKey: 'KAFKA_PASSWORD' },
       replicas: { min: 1, max: 1 },
       resources: small('384Mi'),
@@ -125,7 +131,7 @@ export async function startFixtureApp(opts: FixtureAppOptions): Promise<FixtureA
   const writeConfig = (name: string, extra = ''): string => {
     const dir = join(cfgRoot, name);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'railyard.config.ts'), configSource({ namespace: opts.namespace, baseImage }, extra));
+    writeFileSync(join(dir, 'railyard.config.ts'), configSource({ namespace: opts.namespace, baseImage, brokers: opts.kafka?.bootstrap ?? `${NODE_IP}:9` }, extra));
     return dir;
   };
   const cfgDir = writeConfig('good', opts.configExtra);
@@ -158,7 +164,7 @@ export async function startFixtureApp(opts: FixtureAppOptions): Promise<FixtureA
     await kubectl(kubeconfig, ['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=true', '--timeout=180s']);
     expect((await kubectl(kubeconfig, ['create', 'namespace', opts.namespace])).code).toBe(0);
     const secretKeyBase = randomBytes(48).toString('hex');
-    const kafkaPassword = `kafka-${randomBytes(12).toString('hex')}`;
+    const kafkaPassword = opts.kafka?.password ?? `kafka-${randomBytes(12).toString('hex')}`;
     secretValues.push(secretKeyBase, kafkaPassword);
     // Values reach the API server on stdin, never in argv.
     const literal = (name: string, data: Record<string, string>) =>
@@ -166,7 +172,7 @@ export async function startFixtureApp(opts: FixtureAppOptions): Promise<FixtureA
     for (const r of [
       await literal('fixture-db', { DATABASE_HOST: NODE_IP, DATABASE_PORT: String(db.port), DATABASE_USERNAME: db.user, DATABASE_PASSWORD: db.password, DATABASE_NAME: db.database }),
       await literal('fixture-rails', { SECRET_KEY_BASE: secretKeyBase }),
-      await literal('fixture-kafka', { KAFKA_GROUP_ID: `${opts.namespace}-e2e`, KAFKA_USERNAME: `${opts.namespace}-e2e`, KAFKA_PASSWORD: kafkaPassword }),
+      await literal('fixture-kafka', { KAFKA_GROUP_ID: opts.kafka?.groupId ?? `${opts.namespace}-e2e`, KAFKA_USERNAME: opts.kafka?.username ?? `${opts.namespace}-e2e`, KAFKA_PASSWORD: kafkaPassword }),
       await literal('mysql-ca-cert', { 'ca-cert.pem': readFileSync(db.tls!.caFile, 'utf8') }),
     ]) expect(r.code, r.stderr).toBe(0);
 
