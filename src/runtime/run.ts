@@ -13,6 +13,7 @@ import { createLiveness, type Liveness } from './liveness.js';
 import { createFdWriter, createLineSplitter, createPieceFormatter, formatRecord, type Level, type LineSource, type LogContext } from './logs.js';
 import { buildRedactor } from './redact.js';
 import { startSupervisor } from './supervisor.js';
+import { privateTmpdir } from './tmpdir.js';
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const present = (v: string | undefined) => v !== undefined && v !== '';
@@ -158,7 +159,13 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
     return cfg.kind === 'worker' ? 0 : 128 + (earlyStop === 'SIGINT' ? 2 : 15);
   }
 
-  supervisor = startSupervisor(cfg, env, {
+  // A TMPDIR Ruby accepts when /tmp is an emptyDir (tmpdir.ts says why).
+  const tmp = privateTmpdir(env);
+  if (tmp.kind === 'private') log('info', `TMPDIR=${tmp.dir} for the app: ${tmp.reason}`);
+  if (tmp.kind === 'failed') log('warn', `${tmp.reason}; Ruby's Dir.tmpdir will raise`);
+  const childEnv = tmp.kind === 'private' ? { ...env, TMPDIR: tmp.dir } : env;
+
+  supervisor = startSupervisor(cfg, childEnv, {
     log,
     attach,
     ...(liveness ? { slotEnv: liveness.slotEnv, slotStarted: liveness.slotStarted, slotExited: liveness.slotExited } : {}),
