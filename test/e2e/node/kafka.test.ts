@@ -97,12 +97,20 @@ describe('racecar consumers on a real node', () => {
       return ps.length === 2 ? ps : undefined;
     });
 
-    await kafka.produce(TOPIC, 400, 'warm');
-    const n = await waitUntil('400 messages handled', 180_000, async () => ((await handled('warm')).distinct >= 400 ? handled('warm') : undefined), 500);
-    expect(n.distinct).toBe(400);
-    const byPod = await fixture.db.query<{ pod: string; n: number }>(`SELECT pod, COUNT(*) AS n FROM ${DB}.consumed_messages WHERE payload LIKE 'warm-%' GROUP BY pod`);
+    // The first replica to join takes every partition until the second one's
+    // join rebalances the group; batches until both have handled messages
+    // (bounded: 30 batches of 100).
+    const podsOf = async () => (await fixture.db.query<{ pod: string }>(`SELECT DISTINCT pod FROM ${DB}.consumed_messages WHERE payload LIKE 'warm%'`)).map((x) => x.pod).sort();
+    let sent = 0;
+    for (let i = 0; i < 30 && (await podsOf()).length < 2; i++) {
+      await kafka.produce(TOPIC, 100, `warm${i}-`);
+      sent += 100;
+      await waitUntil(`${sent} messages handled`, 120_000, async () => ((await handled('warm')).distinct >= sent ? true : undefined), 250);
+    }
+    expect((await handled('warm')).distinct).toBe(sent);
     // Both replicas got partitions: the group is the secret's, shared by both.
-    expect(byPod.map((x) => x.pod).sort()).toEqual(running.map((p) => p.name).sort());
+    expect(await podsOf()).toEqual(running.map((p) => p.name).sort());
+    figure('group-join', { batches_until_both_consumed: sent / 100 });
     await waitUntil('the group to commit every offset', 60_000, async () => {
       const [committed, ends] = [await kafka.committed(groupId, TOPIC, PARTITIONS), await kafka.ends(TOPIC, PARTITIONS)];
       return JSON.stringify(committed) === JSON.stringify(ends) ? true : undefined;
@@ -139,6 +147,7 @@ describe('racecar consumers on a real node', () => {
     await sleep(10_000);
     stop = true;
     await producer;
+    const producerMs = Date.now() - started;
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const produced = batches * 100;
     expect(batches, 'the producer ran through the whole deploy').toBeGreaterThan(5);
@@ -155,11 +164,12 @@ describe('racecar consumers on a real node', () => {
     const podsSeen = (await fixture.db.query<{ pod: string }>(`SELECT DISTINCT pod FROM ${DB}.consumed_messages WHERE payload LIKE 'roll%'`)).map((x) => x.pod);
     expect(podsSeen.some((p) => before.has(p)) && podsSeen.some((p) => !before.has(p)), `pods that handled messages: ${podsSeen.join(', ')}`).toBe(true);
 
-    // The longest stretch with no message handled while the deploy ran.
+    // The longest stretch with no message handled while the deploy ran; the
+    // producer's own cadence (a batch of 100 every producer_batch_every_ms) is its floor.
     const times = (await fixture.db.query<{ t: Date }>(`SELECT consumed_at AS t FROM ${DB}.consumed_messages WHERE payload LIKE 'roll%' ORDER BY consumed_at`)).map((x) => new Date(x.t).getTime());
     let pauseMs = 0;
     for (let i = 1; i < times.length; i++) pauseMs = Math.max(pauseMs, times[i]! - times[i - 1]!);
-    figure('rolling-deploy', { produced, lost, duplicates: end.total - end.distinct, longest_pause_ms: pauseMs, deploy_ms: deployMs, replicas: 2, partitions: PARTITIONS });
+    figure('rolling-deploy', { produced, lost, duplicates: end.total - end.distinct, longest_pause_ms: pauseMs, producer_batch_every_ms: Math.round(producerMs / batches), deploy_ms: deployMs, replicas: 2, partitions: PARTITIONS });
 
     for (const o of outputs) expect(o.stdout + o.stderr).not.toContain(password);
     for (const v of fixture.secretValues) for (const o of outputs) expect(o.stdout + o.stderr).not.toContain(v);
