@@ -162,7 +162,8 @@ export async function runRuntime(argv: readonly string[], env: Record<string, st
   // A TMPDIR Ruby accepts when /tmp is an emptyDir (tmpdir.ts says why).
   const tmp = privateTmpdir(env);
   if (tmp.kind === 'private') log('info', `TMPDIR=${tmp.dir} for the app: ${tmp.reason}`);
-  if (tmp.kind === 'failed') log('warn', `${tmp.reason}; Ruby's Dir.tmpdir will raise`);
+  if (tmp.kind === 'made') log('info', `made TMPDIR ${tmp.dir}, mode 0700: ${tmp.reason}`);
+  if (tmp.kind === 'failed') log('warn', `${tmp.reason}; Ruby's Dir.tmpdir may raise`);
   const childEnv = tmp.kind === 'private' ? { ...env, TMPDIR: tmp.dir } : env;
 
   supervisor = startSupervisor(cfg, childEnv, {

@@ -10,9 +10,13 @@
 // in every process of an app that has it in its Gemfile (found by the real
 // racecar on the real node; an image's own /tmp is 1777 and hides it).
 //
-// The runtime therefore gives its children TMPDIR: a directory of their own
-// (mode 0700) inside the world-writable one. It never overrides a TMPDIR the
-// Deployment sets, and leaves a /tmp Ruby already accepts alone.
+// The rendered containers set TMPDIR=/tmp/railyard-tmp (APP_TMPDIR in
+// src/render/kubernetes/pod.ts), so that what `kubectl exec` runs beside the
+// runtime has it too; an emptyDir starts empty, so the runtime makes that
+// directory (mode 0700) before the app starts. Without TMPDIR (an image run
+// by hand, another renderer) it gives its children one of its own inside a
+// world-writable /tmp. It never overrides a TMPDIR that is set, and leaves a
+// /tmp Ruby already accepts alone.
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -20,8 +24,10 @@ import { join } from 'node:path';
 export const PRIVATE_TMP_NAME = 'railyard-tmp';
 
 export type TmpdirDecision =
-  /** Nothing to do: TMPDIR is set, or Ruby accepts `root` as it is (or it is not there). */
+  /** Nothing to do: TMPDIR names a directory that exists, or Ruby accepts `root` as it is (or it is not there). */
   | { kind: 'keep'; reason: string }
+  /** TMPDIR named a directory that did not exist; it was made, mode 0700. */
+  | { kind: 'made'; dir: string; reason: string }
   /** Give the children TMPDIR=dir. */
   | { kind: 'private'; dir: string; reason: string }
   /** `root` needs one and none could be made: Ruby's Dir.tmpdir will fail. */
@@ -30,7 +36,7 @@ export type TmpdirDecision =
 const S_ISVTX = 0o1000;
 
 export function privateTmpdir(env: Record<string, string | undefined>, root = '/tmp', uid = process.getuid?.() ?? -1): TmpdirDecision {
-  if (env.TMPDIR) return { kind: 'keep', reason: 'TMPDIR is set' };
+  if (env.TMPDIR) return ensureTmpdir(env.TMPDIR);
   let mode: number;
   try {
     const st = statSync(root);
@@ -59,4 +65,17 @@ export function privateTmpdir(env: Record<string, string | undefined>, root = '/
   } catch (e) {
     return { kind: 'failed', reason: `${why}, and no private directory could be made in it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
+}
+
+/** TMPDIR as set: made (not its parents) when missing, since the emptyDir it lives in starts empty. */
+function ensureTmpdir(dir: string): TmpdirDecision {
+  try {
+    mkdirSync(dir, 0o700);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return { kind: 'keep', reason: 'TMPDIR is set and exists' };
+    return { kind: 'failed', reason: `TMPDIR=${dir} does not exist and could not be made: ${code ?? (e as Error).message}` };
+  }
+  chmodSync(dir, 0o700);
+  return { kind: 'made', dir, reason: 'TMPDIR is set and did not exist (a fresh emptyDir)' };
 }

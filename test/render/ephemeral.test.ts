@@ -62,3 +62,28 @@ describe('ephemeral storage', () => {
     expect(job.containers[0].resources.limits['ephemeral-storage']).toBe('4Gi');
   });
 });
+
+describe('TMPDIR inside the /tmp emptyDir', () => {
+  // Ruby refuses the emptyDir itself (0777, no sticky bit); docs/RUNTIME.md.
+  it('every app container of both examples sets TMPDIR to a folder of the volume mounted at /tmp', async () => {
+    for (const example of ['storecove', 'storecove-gateway']) {
+      const { app } = await loadConfig(`examples/${example}`);
+      const pods = podSpecs(renderManifests(app, { imageTag: 'abc1234' }).flatMap((f) => f.objects) as any[]).filter((p) => !p.name.includes('fluent-bit'));
+      expect(pods.length).toBeGreaterThan(20);
+      for (const p of pods) {
+        for (const c of p.spec.containers) {
+          const tmpdir = c.env.find((e: any) => e.name === 'TMPDIR')?.value;
+          expect(tmpdir, `${p.name} ${c.name}`).toBe('/tmp/railyard-tmp');
+          const mount = c.volumeMounts.find((m: any) => m.mountPath === '/tmp');
+          expect(p.spec.volumes.find((v: any) => v.name === mount?.name)?.emptyDir, `${p.name}: /tmp is an emptyDir`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('a TMPDIR in the model’s env wins, once', () => {
+    const app = validateApp({ name: 'a', namespace: 'a', image: { registry: 'r', repository: 'a' }, web: {}, env: { TMPDIR: '/tmp/mine' } });
+    const d = renderManifests(app, { imageTag: 'abc1234' }).flatMap((f) => f.objects).find((o: any) => o.kind === 'Deployment') as any;
+    expect(d.spec.template.spec.containers[0].env.filter((e: any) => e.name === 'TMPDIR')).toEqual([{ name: 'TMPDIR', value: '/tmp/mine' }]);
+  });
+});

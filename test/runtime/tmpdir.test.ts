@@ -58,8 +58,20 @@ describe('privateTmpdir', () => {
     expect(() => statSync(join(root, PRIVATE_TMP_NAME))).toThrow();
   });
 
-  it('never overrides the Deployment’s TMPDIR, and ignores a root that is missing or not a directory', () => {
-    expect(privateTmpdir({ TMPDIR: '/somewhere' }, rootOf(0o777))).toEqual({ kind: 'keep', reason: 'TMPDIR is set' });
+  it('never overrides the Deployment’s TMPDIR: keeps it when it exists, makes it (0700, not its parents) when not', () => {
+    const root = rootOf(0o777);
+    const existing = rootOf(0o755);
+    expect(privateTmpdir({ TMPDIR: existing }, root)).toEqual({ kind: 'keep', reason: 'TMPDIR is set and exists' });
+    expect(statSync(existing).mode & 0o7777).toBe(0o755);
+    const fresh = join(root, 'railyard-tmp');
+    expect(privateTmpdir({ TMPDIR: fresh }, root)).toMatchObject({ kind: 'made', dir: fresh });
+    expect(statSync(fresh).mode & 0o7777).toBe(0o700);
+    expect(rubyTmpdir({ TMPDIR: fresh }, root)).toEqual({ ok: true, out: fresh });
+    expect(privateTmpdir({ TMPDIR: fresh }, root)).toMatchObject({ kind: 'keep' });
+    expect(privateTmpdir({ TMPDIR: join(root, 'no/such/parent') }, root)).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/could not be made: ENOENT$/) });
+  });
+
+  it('ignores a root that is missing or not a directory', () => {
     expect(privateTmpdir({}, join(tmpdir(), 'railyard-no-such-dir'))).toMatchObject({ kind: 'keep' });
     const file = join(rootOf(0o755), 'f');
     writeFileSync(file, '');
@@ -120,6 +132,23 @@ describe('the runtime under an emptyDir-like /tmp', () => {
     const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, NODE, bundle, 'migrate', '--', 'true'], { env: baseEnv({ PROCESS_TARGET: 'migrate' }), encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const warn = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { message: string; level: string }).find((l) => l.level === 'warn');
-    expect(warn?.message).toMatch(/^\/tmp is world-writable without the sticky bit .*no private directory could be made in it: EROFS; Ruby's Dir\.tmpdir will raise$/);
+    expect(warn?.message).toMatch(/^\/tmp is world-writable without the sticky bit .*no private directory could be made in it: EROFS; Ruby's Dir\.tmpdir may raise$/);
+  });
+
+  it('makes the TMPDIR the rendered Deployment sets, which the app and a `kubectl exec` beside it then share', async () => {
+    const bundle = await runtimeBundle();
+    // As the pod's non-root user throughout: the runtime, its app, then a process started beside it with the same env.
+    const asApp = `"$RY_NODE" "$RY_BUNDLE" migrate -- ruby -rtmpdir -e 'puts "tmpdir=#{Dir.tmpdir}"' && cd / && ruby -rtmpdir -e 'puts "exec=#{Dir.tmpdir}"'`;
+    const script = `mount -t tmpfs -o mode=0777 tmpfs /tmp && exec setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "$0"`;
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, asApp], {
+      env: baseEnv({ PROCESS_TARGET: 'migrate', TMPDIR: '/tmp/railyard-tmp', RY_NODE: NODE, RY_BUNDLE: bundle }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const out = r.stdout.trim().split('\n');
+    const messages = out.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { message: string }).message);
+    expect(messages).toEqual(expect.arrayContaining(['made TMPDIR /tmp/railyard-tmp, mode 0700: TMPDIR is set and did not exist (a fresh emptyDir)', 'tmpdir=/tmp/railyard-tmp']));
+    expect(out.filter((l) => !l.startsWith('{'))).toEqual(['exec=/tmp/railyard-tmp']);
   });
 });

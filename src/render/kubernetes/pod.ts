@@ -50,6 +50,15 @@ export function envSecretsFor(app: App, role: AppRole): string[] {
 const APP_DIR = '/app';
 
 /**
+ * The app's TMPDIR, inside the /tmp emptyDir. The kubelet makes an emptyDir
+ * 0777 without the sticky bit, which Ruby's Dir.tmpdir refuses ("could not find
+ * a temporary directory"; racecar calls it when it loads). The runtime makes
+ * this directory, mode 0700, when the container starts (src/runtime/tmpdir.ts);
+ * as env it also reaches what `kubectl exec` runs beside the runtime.
+ */
+export const APP_TMPDIR = '/tmp/railyard-tmp';
+
+/**
  * The root filesystem is read-only; Rails and racecar write only to these,
  * each an emptyDir (tmp/ holds pids and bootsnap's cache).
  */
@@ -101,6 +110,8 @@ export function appEnv(app: App, processTarget: string, specific: IEnvVar[], com
   for (const [name, value] of Object.entries({ ...app.env, ...componentEnv })) {
     if (!env.some((e) => e.name === name)) env.push(literal(name, value));
   }
+  // The model's own TMPDIR wins (the loop above put it in).
+  if (!env.some((e) => e.name === 'TMPDIR')) env.push(literal('TMPDIR', APP_TMPDIR));
   env.push(
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
