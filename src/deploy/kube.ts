@@ -2,6 +2,8 @@
 // Everything else in src/deploy works on plain objects and this interface,
 // so the orchestration reads as the deploy steps and not as client plumbing.
 import * as k8s from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import type { Agent } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../render/kubernetes/index.js';
@@ -49,6 +51,7 @@ export function connect(opts: KubeOptions): Kube {
     if (!kc.getContextObject(opts.context)) throw new KubeError(`context "${opts.context}" is not in the kubeconfig`, 0, 'InvalidKubeconfig', where());
     kc.setCurrentContext(opts.context);
   }
+  shareAgents(kc);
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeError('the kubeconfig has no current cluster (pass --kubeconfig or --context)', 0, 'InvalidKubeconfig', where(kc.getCurrentContext()));
   return {
@@ -62,6 +65,48 @@ export function connect(opts: KubeOptions): Kube {
     coordination: kc.makeApiClient(k8s.CoordinationV1Api),
     server: cluster.server,
   };
+}
+
+/**
+ * client-node builds a new https.Agent for every request, so every call paid a TCP and TLS
+ * handshake and parsed the client key again: `railyard diff` spent 0.6 s of its 3.4 s CPU there,
+ * over ~90 requests. This keeps one keep-alive agent per distinct set of agent options, so
+ * requests reuse connections and TLS sessions. Options come from the kubeconfig (and an exec
+ * plugin's certificate, which may change: then the key changes and a new agent is made). Idle
+ * keep-alive sockets are unref'd by Node, so they never hold a command open; a WebSocket upgrade
+ * (exec, attach) takes its socket out of the pool.
+ */
+export function shareAgents(kc: k8s.KubeConfig): void {
+  const target = kc as unknown as { createAgent: (cluster: k8s.Cluster | null, options: Record<string, unknown>) => Agent };
+  const make = target.createAgent.bind(kc);
+  const agents = new Map<string, Agent>();
+  target.createAgent = (cluster, options) => {
+    const key = agentKey(cluster, options);
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = make(cluster, { ...options, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+}
+
+/** A digest of the options, not the options: they hold the client key, which must not sit in a map key. */
+export function agentKey(cluster: k8s.Cluster | null, options: Record<string, unknown>): string {
+  // Each value is digested on its own with its type, so no two different sets of options can
+  // concatenate to the same bytes (a Buffer holding a quoted string, a value holding a separator).
+  const digest = (v: unknown): string => {
+    const h = createHash('sha256');
+    if (Buffer.isBuffer(v)) h.update('buffer:').update(v);
+    else if (Array.isArray(v)) h.update('array:' + v.map(digest).join(','));
+    else h.update('json:' + JSON.stringify(v));
+    return h.digest('hex');
+  };
+  const entries = Object.keys(options)
+    .sort()
+    .filter((k) => options[k] !== undefined)
+    .map((k) => [k, digest(options[k])]);
+  return digest([cluster?.server ?? null, cluster?.proxyUrl ?? null, entries]);
 }
 
 /** An API failure reduced to the status code and the server's own message: no request or response bodies, which may hold object data. */
