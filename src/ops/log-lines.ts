@@ -124,13 +124,17 @@ export class Reorder<T extends { ts: string }> {
     this.held.splice(i, 0, item);
   }
 
-  /** Records whose window has passed, in timestamp order (all of them with `flush`). */
-  drain(now: number, flush = false): T[] {
+  /**
+   * Records whose window has passed, in timestamp order (all of them with `flush`). With a
+   * `watermark` (Watermark.value: no open stream will deliver anything older), records at or
+   * before it are due at once: nothing can still come to go before them.
+   */
+  drain(now: number, flush = false, watermark?: string): T[] {
     if (this.held.length === 0) return [];
     // Everything up to the newest record that is due may go: whatever is held before it is older.
     let cut = -1;
     for (let i = this.held.length - 1; i >= 0; i--) {
-      if (flush || now - this.held[i]!.at >= this.windowMs) {
+      if (flush || now - this.held[i]!.at >= this.windowMs || (watermark !== undefined && compareTs(this.held[i]!.r.ts, watermark) <= 0)) {
         cut = i;
         break;
       }
@@ -144,6 +148,38 @@ export class Reorder<T extends { ts: string }> {
   private before(a: { r: T; seq: number }, b: { r: T; seq: number }): boolean {
     const c = compareTs(a.r.ts, b.r.ts);
     return c < 0 || (c === 0 && a.seq < b.seq);
+  }
+}
+
+/**
+ * The timestamp below which no open stream can still deliver a line: the oldest of the
+ * open streams' latest timestamps (each container's log is in time order). Undefined while
+ * any open stream has delivered nothing, since its first line may be older than anything
+ * seen; then only Reorder's window orders lines. With one busy stream, its lines go out as
+ * they arrive instead of a window later.
+ */
+export class Watermark {
+  private readonly latest = new Map<string, string | undefined>();
+
+  open(stream: string): void {
+    if (!this.latest.has(stream)) this.latest.set(stream, undefined);
+  }
+
+  seen(stream: string, ts: string): void {
+    this.latest.set(stream, ts);
+  }
+
+  close(stream: string): void {
+    this.latest.delete(stream);
+  }
+
+  value(): string | undefined {
+    let min: string | undefined;
+    for (const ts of this.latest.values()) {
+      if (ts === undefined) return undefined;
+      if (min === undefined || compareTs(ts, min) < 0) min = ts;
+    }
+    return min;
   }
 }
 

@@ -7,7 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
 import { sleep, toKubeError, type Kube } from '../deploy/kube.js';
-import { Reorder, ResumePoint, splitTimestamp, tsMillis, type LogRecord } from './log-lines.js';
+import { Reorder, ResumePoint, splitTimestamp, tsMillis, Watermark, type LogRecord } from './log-lines.js';
 import { streamLog } from './log-stream.js';
 
 export interface LogsOptions {
@@ -53,6 +53,7 @@ export async function followLogs(kube: Kube, o: LogsOptions): Promise<void> {
   const waiting: string[] = [];
   const active = new Set<string>();
   const reorder = new Reorder<LogRecord>(o.windowMs);
+  const watermark = new Watermark();
   const tasks = new Set<Promise<void>>();
   let lastNotice = '';
 
@@ -64,16 +65,37 @@ export async function followLogs(kube: Kube, o: LogsOptions): Promise<void> {
   };
 
   const flush = (all = false) => {
-    const out = reorder.drain(Date.now(), all);
+    const out = reorder.drain(Date.now(), all, watermark.value());
     if (out.length) o.onRecords(out);
   };
   const flusher = setInterval(() => flush(), Math.max(10, Math.floor(o.windowMs / 4)));
+  // Lines the watermark lets through go out once per turn of the event loop, not a window later.
+  let flushQueued = false;
+  const flushSoon = () => {
+    if (flushQueued) return;
+    flushQueued = true;
+    setImmediate(() => {
+      flushQueued = false;
+      flush();
+    });
+  };
 
   const readContainer = async (t: Tracked, container: string, ac: AbortController) => {
     const name = t.pod.metadata!.name!;
     let point = t.points.get(container);
     if (!point) t.points.set(container, (point = new ResumePoint()));
     const comp = component(t.pod);
+    const stream = `${name}/${container}`;
+    watermark.open(stream);
+    try {
+      await readStream(t, container, ac, point, comp, stream);
+    } finally {
+      watermark.close(stream);
+    }
+  };
+
+  const readStream = async (t: Tracked, container: string, ac: AbortController, point: ResumePoint, comp: string, stream: string) => {
+    const name = t.pod.metadata!.name!;
     let first = true;
     while (!ac.signal.aborted && !o.signal.aborted) {
       point.resume();
@@ -83,8 +105,12 @@ export async function followLogs(kube: Kube, o: LogsOptions): Promise<void> {
       try {
         await streamLog(kube, q, (line) => {
           const { ts, text } = splitTimestamp(line);
-          if (!point!.accept(ts)) return;
+          if (!point.accept(ts)) return;
           reorder.push({ ts, ms: tsMillis(ts), text, component: comp, pod: name, container }, Date.now());
+          if (ts) {
+            watermark.seen(stream, ts);
+            flushSoon();
+          }
         }, anySignal(ac.signal, o.signal));
       } catch (err) {
         const e = toKubeError(err, `read the log of pod ${name}`);
