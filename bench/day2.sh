@@ -28,15 +28,7 @@ import { defineApp } from 'railyard';
 import storecove from '$root/examples/storecove/railyard.config.ts';
 export default defineApp({ ...storecove, namespace: '$ns', rollbar: undefined, logging: { ...storecove.logging, fluentBit: { ...storecove.logging.fluentBit!, scheduling: { nodeSelector: { type: 'kwok' }, tolerations: [] } } } });
 EOF2
-# Every Secret the model references, with random values (stdin only), so the deploy's preflight passes.
-node bin/railyard.js check "$tmp/cfg" --cluster --format json --kubeconfig "$kubeconfig" >"$tmp/secrets.json" || true
-node -e '
-const { checked } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-const crypto = require("crypto");
-const items = checked.map((s) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: s.name, namespace: s.namespace }, type: "Opaque", stringData: Object.fromEntries(s.keys.map((k) => [k.replace(/\*/g, "X"), crypto.randomBytes(8).toString("hex")])) }));
-const nss = [...new Set(checked.map((s) => s.namespace))].map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n } }));
-process.stdout.write(JSON.stringify({ apiVersion: "v1", kind: "List", items: [...nss, ...items] }));
-' "$tmp/secrets.json" | kubectl --kubeconfig "$kubeconfig" apply -f - >/dev/null
+bench_secrets "$tmp/cfg" "$kubeconfig"
 node bin/railyard.js deploy "$tmp/cfg" --image-tag benchday2 --kubeconfig "$kubeconfig" -q >&2
 
 cat >"$tmp/kubectl-gets.sh" <<EOF2

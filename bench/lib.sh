@@ -16,3 +16,20 @@ bench_commit() {
   fi
   echo "$c"
 }
+
+# bench_secrets CONFIG KUBECONFIG: every Secret the model references (railyard check
+# --cluster lists them, with their namespaces and keys), created with random values
+# passed on stdin only, so the deploy's secrets preflight passes.
+bench_secrets() {
+  local cfg=$1 kc=$2 list
+  list=$(mktemp)
+  node bin/railyard.js check "$cfg" --cluster --format json --kubeconfig "$kc" >"$list" || true
+  node -e '
+const { checked } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const crypto = require("crypto");
+const items = checked.map((s) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: s.name, namespace: s.namespace }, type: "Opaque", stringData: Object.fromEntries(s.keys.map((k) => [k.replace(/\*/g, "X"), crypto.randomBytes(8).toString("hex")])) }));
+const nss = [...new Set(checked.map((s) => s.namespace))].map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n } }));
+process.stdout.write(JSON.stringify({ apiVersion: "v1", kind: "List", items: [...nss, ...items] }));
+' "$list" | kubectl --kubeconfig "$kc" apply -f - >/dev/null
+  rm -f "$list"
+}

@@ -5,7 +5,8 @@
 // 60 pods through one logs -f (never exits, says it samples); status names a
 // crash-looping worker slot read from the runtime's /health.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageRef } from '../../../src/render/image.js';
@@ -19,6 +20,10 @@ const CLI = join(ROOT, 'bin/railyard.js');
 let fx: FixtureApp;
 let kubeconfig: string;
 const outputs: string[] = [];
+/** Figures for docs/PERFORMANCE.md (Day-2 section), written when the suite ends. */
+const RESULTS = join(ROOT, '.cache/node-day2-results.json');
+const results: Record<string, unknown> = {};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** `--kubeconfig` goes before a `--`: after it, it would be part of the command. */
 const withKubeconfig = (args: string[]) => {
@@ -87,6 +92,8 @@ beforeAll(async () => {
 }, 1_800_000);
 
 afterAll(async () => {
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, JSON.stringify({ ...results, load: (await import('node:os')).loadavg() }, null, 2) + '\n');
   await fx?.destroy();
   const all = outputs.join('\n');
   for (const v of fx?.secretValues ?? []) expect(all).not.toContain(v);
@@ -272,4 +279,50 @@ describe('railyard status on the real node', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^degraded: Deployment\/worker-primary: pod worker-primary-\S+ pool \S+ slot \d crash-looping \(\d+ restarts\)$/m);
   }, 600_000);
+});
+
+describe('timings on the real node (docs/PERFORMANCE.md)', () => {
+  const RUNS = 5;
+
+  it('logs -f: time from start to the first line, against a pod that prints every 100 ms', async () => {
+    const d = standIn('tick', 1, ['sh', '-c', 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.1; done']);
+    expect((await kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify(d))).code).toBe(0);
+    expect((await kubectl(kubeconfig, ['rollout', 'status', '-n', NS, 'deployment/tick', '--timeout=180s'])).code).toBe(0);
+    const firsts: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const b = background(['logs', 'tick', '-f', '-c', fx.cfgDir]);
+      const first = await Promise.race([b.firstLineMs, new Promise<number>((r) => setTimeout(() => r(-1), 60_000))]);
+      b.p.kill('SIGINT');
+      await new Promise((r) => b.p.once('close', r));
+      expect(first, b.err()).toBeGreaterThan(0);
+      expect(b.out()).toMatch(/tick \d+/);
+      firsts.push(first);
+    }
+    results.logsFirstLineMs = { runs: firsts, median: median(firsts) };
+    console.log(`logs -f first line: ${firsts.join(', ')} ms (median ${median(firsts)})`);
+    await kubectl(kubeconfig, ['delete', 'deployment', 'tick', '-n', NS, '--wait=false']);
+  }, 600_000);
+
+  it('task -- true against kubectl run --rm -i --restart=Never, same image and node, alternating', async () => {
+    const dep = await kubectlJson(kubeconfig, ['get', 'deployment', 'rails-server', '-n', NS]);
+    const image = dep.spec.template.spec.containers[0].image as string;
+    // The anchor pod as `kubectl run` makes it, plus what the namespace's restricted Pod
+    // Security and the node's taint require: nothing railyard's template would add.
+    const overrides = { apiVersion: 'v1', spec: { ...REAL_NODE_SCHEDULING, securityContext: restricted.pod, containers: [{ name: 'anchor', image, imagePullPolicy: 'Never', command: ['true'], stdin: true, securityContext: restricted.container }] } };
+    const timed = async (f: () => Promise<RunResult>) => {
+      const t0 = performance.now();
+      const r = await f();
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      return Math.round(performance.now() - t0);
+    };
+    const task: number[] = [];
+    const run: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      task.push(await timed(() => cli(['task', '-c', fx.cfgDir, '--', 'true'])));
+      run.push(await timed(() => kubectl(kubeconfig, ['run', `anchor-${i}`, '-n', NS, '--rm', '-i', '--restart=Never', `--image=${image}`, '--overrides', JSON.stringify(overrides), '--', 'true'])));
+    }
+    results.taskTrueMs = { runs: task, median: median(task) };
+    results.kubectlRunMs = { runs: run, median: median(run) };
+    console.log(`task -- true: ${task.join(', ')} ms (median ${median(task)}); kubectl run --rm -i: ${run.join(', ')} ms (median ${median(run)})`);
+  }, 900_000);
 });

@@ -221,3 +221,64 @@ describe.sequential('NetworkPolicies on the real node', () => {
   }, 120_000);
 });
 
+
+/** "256Mi" → bytes (the binary suffixes the renderer writes, and plain bytes). */
+function quantityBytes(q: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(q);
+  if (!m) throw new Error(`unexpected quantity ${q}`);
+  return Number(m[1]) * { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] ?? '']!;
+}
+
+describe('ephemeral storage on the real node', () => {
+  it("a pod that writes past its rendered emptyDir sizeLimit is evicted, and the event says which volume and limit", async () => {
+    // The web pod's template as railyard rendered and deployed it: its emptyDirs with their
+    // sizeLimits, its container's ephemeral-storage request and limit, its security context.
+    const dep = await kubectlJson(kubeconfig, ['get', 'deployment', 'rails-server', '-n', NS]);
+    const spec = dep.spec.template.spec;
+    const app = spec.containers[0];
+    const tmpMount = app.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/tmp');
+    const tmpVolume = spec.volumes.find((v: { name: string }) => v.name === tmpMount.name);
+    expect(tmpVolume.emptyDir.sizeLimit, 'the rendered /tmp emptyDir has a sizeLimit').toBeDefined();
+    const limit = quantityBytes(tmpVolume.emptyDir.sizeLimit);
+    expect(quantityBytes(app.resources.limits['ephemeral-storage'])).toBeGreaterThan(limit + (32 << 20));
+    const emptyDirs = spec.volumes.filter((v: { emptyDir?: unknown }) => v.emptyDir);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'fills-tmp', namespace: NS, labels: { 'railyard.dev/e2e-role': 'fills-tmp' } },
+      spec: {
+        ...REAL_NODE_SCHEDULING,
+        terminationGracePeriodSeconds: 1,
+        automountServiceAccountToken: false,
+        securityContext: spec.securityContext,
+        volumes: emptyDirs,
+        containers: [
+          {
+            name: 'app',
+            image: app.image,
+            imagePullPolicy: 'Never',
+            // 32 MiB past the limit, then wait to be evicted.
+            command: ['sh', '-c', `head -c ${limit + (32 << 20)} /dev/zero > /tmp/fill && echo written && sleep 600`],
+            resources: app.resources,
+            securityContext: app.securityContext,
+            volumeMounts: app.volumeMounts.filter((m: { name: string }) => emptyDirs.some((v: { name: string }) => v.name === m.name)),
+          },
+        ],
+      },
+    };
+    expect((await kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify(pod))).code).toBe(0);
+    const t0 = Date.now();
+    // The kubelet measures emptyDir usage every volumeStatsAggPeriod (1 min by default), then evicts.
+    const evicted = await waitUntil('the pod to be evicted', 300_000, async () => {
+      const p = await kubectlJson(kubeconfig, ['get', 'pod', 'fills-tmp', '-n', NS]);
+      return p.status?.reason === 'Evicted' ? p : undefined;
+    }, 2000);
+    results.evictedAfterMs = Date.now() - t0;
+    expect(evicted.status.phase).toBe('Failed');
+    expect(evicted.status.message).toMatch(new RegExp(`^Usage of EmptyDir volume "${tmpVolume.name}" exceeds the limit "${tmpVolume.emptyDir.sizeLimit}"\\.\\s*$`));
+    const events = await kubectlJson(kubeconfig, ['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=fills-tmp,reason=Evicted']);
+    expect(events.items.map((e: { message: string }) => e.message)).toContain(evicted.status.message);
+    console.log(`evicted ${results.evictedAfterMs} ms after creation: ${evicted.status.message}`);
+    await kubectl(kubeconfig, ['delete', 'pod', 'fills-tmp', '-n', NS, '--wait=false']);
+  }, 360_000);
+});
