@@ -37,6 +37,9 @@ node_suite() {
 }
 
 echo "bench/all.sh: commit $commit, results in $results" | tee "$results/all.log" >&2
+# What the scripts need beyond make test's and make e2e's setup: hyperfine, wrk, tini,
+# ruby-webrick, whenever; kube-score and kubeconform for check.sh.
+make --no-print-directory bench-runtime-deps bench-init-deps check-peers >"$results/deps.log" 2>&1 || { echo "bench/all.sh: installing the bench tools failed (see $results/deps.log)" >&2; exit 2; }
 # No cluster: these start what they need themselves.
 step synth bench/synth.sh "$results"
 step check bench/check.sh

@@ -59,9 +59,10 @@ SH
 chmod +x "$work"/*.sh
 
 mkdir -p bench/results
-# The e2e images are left alone; prune only removes untagged layers, so clean
-# the e2e suite's images too or their layers would keep the cache warm.
-podman rmi --force $(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/railyard-e2e:') >/dev/null 2>&1 || true
+# Every image but the base goes first: prune only removes untagged layers, so the e2e and
+# real-node suites' images (and Fluent Bit's) would keep their layers, and the cache warm, and
+# clean.sh would find the cache not empty. The suites build what they need again.
+podman rmi --force $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -vx "$base") >/dev/null 2>&1 || true
 hyperfine --runs "$runs" --export-json "$work/cold.json" --style basic \
   --prepare "$work/clean.sh" \
   -n cold-1 "$work/build.sh rails" \

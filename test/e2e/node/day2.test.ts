@@ -284,6 +284,12 @@ describe('railyard status on the real node', () => {
 describe('timings on the real node (docs/PERFORMANCE.md)', () => {
   const RUNS = 5;
 
+  beforeAll(async () => {
+    // The tests above delete their stand-ins without waiting: 60 pods terminating on the node's
+    // two cores would be timed too.
+    await until('the earlier stand-in pods to go', async () => (await kubectlJson(kubeconfig, ['get', 'pods', '-n', NS, '-l', 'component in (many,seq)'])).items.length === 0, 300_000);
+  }, 320_000);
+
   it('logs -f: time from start to the first line, against a pod that prints every 100 ms', async () => {
     const d = standIn('tick', 1, ['sh', '-c', 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.1; done']);
     expect((await kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify(d))).code).toBe(0);
