@@ -238,8 +238,10 @@ export async function followLogs(kube: Kube, o: LogsOptions): Promise<void> {
             resolve();
           },
         )
-        .then((ac) => o.signal.addEventListener('abort', () => ac.abort(), { once: true }))
+        .then((ac) => linkAbort(o.signal, ac))
         .catch(() => resolve());
+      // Interrupted while the watch was still connecting: stop waiting for it.
+      linkAbort(o.signal, { abort: () => resolve() });
     });
     await ended;
     if (o.signal.aborted) break;
@@ -260,6 +262,16 @@ export async function followLogs(kube: Kube, o: LogsOptions): Promise<void> {
   clearInterval(flusher);
   for (const n of [...active]) stop(n);
   flush(true);
+}
+
+/**
+ * Aborts `target` when `signal` aborts, and at once if it already has: a listener added after
+ * the abort never runs. (A Ctrl-C while the pod watch was still connecting left `logs -f`
+ * waiting on that watch for ever; the first line now comes before the watch is up.)
+ */
+export function linkAbort(signal: AbortSignal, target: { abort(): void }): void {
+  if (signal.aborted) target.abort();
+  else signal.addEventListener('abort', () => target.abort(), { once: true });
 }
 
 function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
