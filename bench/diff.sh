@@ -32,14 +32,8 @@ export default defineApp({ ...storecove, name: 'diffbench', namespace: '$NS', ro
 TS
 kubectl --kubeconfig "$KC" delete namespace "$NS" --wait=true --timeout=60s --ignore-not-found >/dev/null
 kubectl --kubeconfig "$KC" create namespace "$NS" >/dev/null
-# The Secrets the deploy's preflight reads (placeholder values), named by the model.
-node --input-type=module - "$work/cfg" "$NS" <<'JS' | kubectl --kubeconfig "$KC" apply -f - >/dev/null
-const [cfg, ns] = process.argv.slice(2);
-const { loadConfig } = await import(process.cwd() + '/dist/index.js');
-const { app } = await loadConfig(cfg);
-const items = app.secrets.map((s) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s.name, namespace: ns }, data: Object.fromEntries(s.keys.map((k) => [k.replace(/\*/g, 'X'), Buffer.from('bench').toString('base64')])) }));
-console.log(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-JS
+# The Secrets the deploy's preflight reads, named by the model (bench/lib.sh).
+bench_secrets "$work/cfg" "$KC"
 node bin/railyard.js deploy "$work/cfg" --image-tag bench0001 --kubeconfig "$KC" --timeout 180 --quiet >/dev/null
 node bin/railyard.js synth "$work/cfg" --out "$work/out" --image-tag bench0002 --quiet
 

@@ -88,42 +88,37 @@ export async function followLogs(kube: Kube, o: LogsOptions): Promise<void> {
     const stream = `${name}/${container}`;
     watermark.open(stream);
     try {
-      await readStream(t, container, ac, point, comp, stream);
+      let first = true;
+      while (!ac.signal.aborted && !o.signal.aborted) {
+        point.resume();
+        const since = point.sinceTime ?? (first && t.skipTo ? t.skipTo : undefined);
+        const q = { namespace: o.namespace, pod: name, container, follow: o.follow, timestamps: true, ...(since ? { sinceTime: since } : t.fromStart ? {} : o.sinceSeconds !== undefined ? { sinceSeconds: o.sinceSeconds } : o.tail !== undefined ? { tailLines: o.tail } : {}) };
+        first = false;
+        try {
+          await streamLog(kube, q, (line) => {
+            const { ts, text } = splitTimestamp(line);
+            if (!point!.accept(ts)) return;
+            reorder.push({ ts, ms: tsMillis(ts), text, component: comp, pod: name, container }, Date.now());
+            if (ts) {
+              watermark.seen(stream, ts);
+              flushSoon();
+            }
+          }, anySignal(ac.signal, o.signal));
+        } catch (err) {
+          const e = toKubeError(err, `read the log of pod ${name}`);
+          // A container that has not started yet (400) is asked again; a gone pod (404) leaves.
+          if (e.code === 404) return;
+          if (e.code !== 400) o.onNotice(e.message);
+        }
+        if (!o.follow) return;
+        if (ac.signal.aborted || o.signal.aborted || t.gone) return;
+        const phase = t.pod.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') return;
+        // The stream ended: the container stopped (it may restart) or the connection dropped. Either way, ask again shortly.
+        await sleep(500);
+      }
     } finally {
       watermark.close(stream);
-    }
-  };
-
-  const readStream = async (t: Tracked, container: string, ac: AbortController, point: ResumePoint, comp: string, stream: string) => {
-    const name = t.pod.metadata!.name!;
-    let first = true;
-    while (!ac.signal.aborted && !o.signal.aborted) {
-      point.resume();
-      const since = point.sinceTime ?? (first && t.skipTo ? t.skipTo : undefined);
-      const q = { namespace: o.namespace, pod: name, container, follow: o.follow, timestamps: true, ...(since ? { sinceTime: since } : t.fromStart ? {} : o.sinceSeconds !== undefined ? { sinceSeconds: o.sinceSeconds } : o.tail !== undefined ? { tailLines: o.tail } : {}) };
-      first = false;
-      try {
-        await streamLog(kube, q, (line) => {
-          const { ts, text } = splitTimestamp(line);
-          if (!point.accept(ts)) return;
-          reorder.push({ ts, ms: tsMillis(ts), text, component: comp, pod: name, container }, Date.now());
-          if (ts) {
-            watermark.seen(stream, ts);
-            flushSoon();
-          }
-        }, anySignal(ac.signal, o.signal));
-      } catch (err) {
-        const e = toKubeError(err, `read the log of pod ${name}`);
-        // A container that has not started yet (400) is asked again; a gone pod (404) leaves.
-        if (e.code === 404) return;
-        if (e.code !== 400) o.onNotice(e.message);
-      }
-      if (!o.follow) return;
-      if (ac.signal.aborted || o.signal.aborted || t.gone) return;
-      const phase = t.pod.status?.phase;
-      if (phase === 'Succeeded' || phase === 'Failed') return;
-      // The stream ended: the container stopped (it may restart) or the connection dropped. Either way, ask again shortly.
-      await sleep(500);
     }
   };
 

@@ -50,17 +50,13 @@ export function privateTmpdir(env: Record<string, string | undefined>, root = '/
   const why = `${root} is world-writable without the sticky bit (an emptyDir is 0777), which Ruby's Dir.tmpdir refuses`;
   const dir = join(root, PRIVATE_TMP_NAME);
   try {
-    try {
-      mkdirSync(dir, 0o700);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (!mkdirPrivate(dir)) {
       // Reuse it only if it is plainly ours: a real directory, our uid, writable by no one else.
       const st = lstatSync(dir);
       const ours = st.isDirectory() && !st.isSymbolicLink() && (uid < 0 || st.uid === uid) && (st.mode & 0o022) === 0;
       if (!ours) return { kind: 'private', dir: mkdtempSync(join(root, `${PRIVATE_TMP_NAME}-`)), reason: `${why}; ${dir} is not ours, so a fresh one` };
+      chmodSync(dir, 0o700);
     }
-    // mkdir's mode is masked by the umask; 0700 is what is wanted, whatever it is.
-    chmodSync(dir, 0o700);
     return { kind: 'private', dir, reason: why };
   } catch (e) {
     return { kind: 'failed', reason: `${why}, and no private directory could be made in it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
@@ -70,12 +66,22 @@ export function privateTmpdir(env: Record<string, string | undefined>, root = '/
 /** TMPDIR as set: made (not its parents) when missing, since the emptyDir it lives in starts empty. */
 function ensureTmpdir(dir: string): TmpdirDecision {
   try {
+    if (!mkdirPrivate(dir)) return { kind: 'keep', reason: 'TMPDIR is set and exists' };
+  } catch (e) {
+    return { kind: 'failed', reason: `TMPDIR=${dir} does not exist and could not be made: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+  return { kind: 'made', dir, reason: 'TMPDIR is set and did not exist (a fresh emptyDir)' };
+}
+
+/** Makes `dir` with mode 0700: true when made, false when it was there already; any other failure throws. */
+function mkdirPrivate(dir: string): boolean {
+  try {
     mkdirSync(dir, 0o700);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return { kind: 'keep', reason: 'TMPDIR is set and exists' };
-    return { kind: 'failed', reason: `TMPDIR=${dir} does not exist and could not be made: ${code ?? (e as Error).message}` };
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
+  // mkdir's mode is masked by the umask; 0700 is what is wanted, whatever it is.
   chmodSync(dir, 0o700);
-  return { kind: 'made', dir, reason: 'TMPDIR is set and did not exist (a fresh emptyDir)' };
+  return true;
 }

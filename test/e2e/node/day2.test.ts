@@ -6,12 +6,14 @@
 // crash-looping worker slot read from the runtime's /health.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageRef } from '../../../src/render/image.js';
 import { kubectl, kubectlJson, railyard, ROOT, type RunResult } from '../cluster/support.js';
 import { startFixtureApp, type FixtureApp } from './fixture-app.js';
+import { percentile } from './load.js';
 import { REAL_NODE_SCHEDULING, RESTRICTED as restricted } from './support.js';
 
 const NS = 'e2e-day2';
@@ -23,7 +25,7 @@ const outputs: string[] = [];
 /** Figures for docs/PERFORMANCE.md (Day-2 section), written when the suite ends. */
 const RESULTS = join(ROOT, '.cache/node-day2-results.json');
 const results: Record<string, unknown> = {};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => percentile(xs, 50);
 
 /** `--kubeconfig` goes before a `--`: after it, it would be part of the command. */
 const withKubeconfig = (args: string[]) => {
@@ -93,7 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, JSON.stringify({ ...results, load: (await import('node:os')).loadavg() }, null, 2) + '\n');
+  writeFileSync(RESULTS, JSON.stringify({ ...results, load: loadavg() }, null, 2) + '\n');
   await fx?.destroy();
   const all = outputs.join('\n');
   for (const v of fx?.secretValues ?? []) expect(all).not.toContain(v);

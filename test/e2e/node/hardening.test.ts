@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseQuantity } from '../../../src/config/quantity.js';
 import { imageRef } from '../../../src/render/image.js';
 import { kubectl, kubectlJson, railyard, ROOT, run, tempDir, type RunResult } from '../cluster/support.js';
 import { startFixtureApp, type FixtureApp } from './fixture-app.js';
@@ -222,11 +223,11 @@ describe.sequential('NetworkPolicies on the real node', () => {
 });
 
 
-/** "256Mi" → bytes (the binary suffixes the renderer writes, and plain bytes). */
+/** A quantity the renderer wrote, in bytes (the project's own parser). */
 function quantityBytes(q: string): number {
-  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(q);
-  if (!m) throw new Error(`unexpected quantity ${q}`);
-  return Number(m[1]) * { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] ?? '']!;
+  const n = parseQuantity(q);
+  if (n === undefined) throw new Error(`unexpected quantity ${q}`);
+  return n;
 }
 
 describe('ephemeral storage on the real node', () => {
