@@ -37,6 +37,9 @@ export interface LineMeta {
   continues?: boolean;
 }
 
+/** 16 or more digits, a dot allowed between them: more than a double keeps exactly. */
+const LONG_LITERAL = /(?:\d\.?){15}\d/;
+
 /** Fields the runtime owns: a child's JSON cannot overwrite them. */
 const OWNED = ['timestamp', 'process_target', 'pod_name', 'namespace', 'stream', 'pool', 'slot', 'pid'] as const;
 
@@ -131,7 +134,10 @@ export function formatRecord(
   let child = parsed && (redactValue(parsed, redactor, doubt) as Record<string, unknown>);
   // A number that may hide a secret's digits: when the raw text holds a secret,
   // keep that text (redacted) as the message rather than merge the object.
-  if (child && doubt.numbers && redactor.redact(line) !== line) child = undefined;
+  // The raw text is searched too: a literal of 16+ digits may parse to a double
+  // that prints other digits even below 2^53 (`4503600000000003.5` prints as
+  // `4503600000000004`, which still gives away the secret's first 15).
+  if (child && (doubt.numbers || LONG_LITERAL.test(line)) && redactor.redact(line) !== line) child = undefined;
   if (child) {
     const level = normalizeLevel(child.level) ?? normalizeLevel(child.severity);
     for (const [k, v] of Object.entries(child)) {

@@ -126,7 +126,9 @@ describe('log lines (properties 4, 5, 6 over generated lines and secrets)', () =
         expect(raw).not.toContain(secret.slice(0, 15));
         for (const f of REQUIRED_FIELDS) expect(typeof rec[f]).toBe('string');
       }),
-      RUNS,
+      // Found by CI (seed 1438973027): 16 digits below 2^53 with `.5` round to
+      // a neighbour that prints the secret's first 15 digits.
+      { ...RUNS, examples: [['4503600000000003', 2, 'PIN_SECRET']] },
     );
   });
 
