@@ -5,12 +5,14 @@ import type { App } from '../config/schema.js';
 import { renderManifests } from '../render/kubernetes/index.js';
 import { renderDocker } from '../render/docker/index.js';
 import { parseDockerfile } from './dockerfile.js';
-import { checkObjects, type IgnoreSpec } from './run.js';
-import type { CheckOptions, Finding, K8sObject } from './types.js';
+import { checkContext, runRules, type IgnoreSpec } from './run.js';
+import type { CheckContext, CheckOptions, Finding, K8sObject } from './types.js';
 
 export interface CheckedApp {
   objects: K8sObject[];
   findings: Finding[];
+  /** What the rules saw; `railyard report` draws its capacity view from the same one. */
+  ctx: CheckContext;
 }
 
 export function checkApp(app: App, input: { options?: Partial<CheckOptions>; ignore?: IgnoreSpec[] } = {}): CheckedApp {
@@ -26,5 +28,6 @@ export function checkApp(app: App, input: { options?: Partial<CheckOptions>; ign
   const docker = renderDocker(app)
     .filter((f) => f.path.split('/').pop() === 'Dockerfile')
     .flatMap((f) => parseDockerfile(f.content, f.path));
-  return { objects, findings: checkObjects(objects, { app, docker, sourceOf: (o) => sources.get(o), ...input }) };
+  const ctx = checkContext(objects, { app, docker, ...(input.options ? { options: input.options } : {}) });
+  return { objects, ctx, findings: runRules(ctx, { app, sourceOf: (o) => sources.get(o), ...(input.ignore ? { ignore: input.ignore } : {}) }) };
 }

@@ -97,7 +97,11 @@ export function identifiedContext(ctx: CheckContext): CheckContext {
 }
 
 export function checkObjects(objects: readonly K8sObject[], input: CheckInput = {}): Finding[] {
-  const ctx = checkContext(objects, input);
+  return runRules(checkContext(objects, input), input);
+}
+
+/** The rules over a context already built (`railyard report` reuses it for its capacity view, and so its index). */
+export function runRules(ctx: CheckContext, input: Omit<CheckInput, 'options' | 'docker'> = {}): Finding[] {
   const { options } = ctx;
   const valid = ctx.objects;
   // The schema rules report objects without a plain identity; the others skip them.

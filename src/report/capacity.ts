@@ -3,10 +3,9 @@
 // per-workload figures are check's (src/check/capacity.ts), the same ones the
 // budget rules judge.
 import type { App } from '../config/schema.js';
-import { checkContext } from '../check/run.js';
 import { workloadBudgets, railsMemory, type PodResources } from '../check/capacity.js';
 import { parseQuantity } from '../check/rules/apiserver.js';
-import type { K8sObject } from '../check/types.js';
+import type { CheckContext } from '../check/types.js';
 
 export interface Amounts {
   /** Cores. */
@@ -65,8 +64,7 @@ function zero(): Amounts {
   return { cpuRequest: 0, cpuLimit: 0, memoryRequest: 0, memoryLimit: 0, processes: 0, connections: 0, pods: 0 };
 }
 
-export function capacity(app: App, objects: readonly K8sObject[]): Capacity {
-  const ctx = checkContext(objects, { app });
+export function capacity(app: App, ctx: CheckContext): Capacity {
   const pool: NodePool | undefined = app.nodePool ? { ...(app.nodePool.name ? { name: app.nodePool.name } : {}), nodes: app.nodePool.nodes, cpu: parseQuantity(app.nodePool.cpu)!, memory: parseQuantity(app.nodePool.memory)! } : undefined;
   const rows: CapacityRow[] = workloadBudgets(ctx, pool ? { nodes: pool.nodes } : {}).map((b) => {
     const at = (pods: number): Amounts => ({

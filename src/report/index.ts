@@ -22,7 +22,7 @@ export interface ReportData {
 const FAMILY_ORDER: Family[] = ['budgets', 'apiserver', 'schema', 'consistency', 'security', 'reliability', 'logging', 'platform'];
 
 export function buildReport(app: App, opts: { weekStart: string }): ReportData {
-  const { objects, findings } = checkApp(app);
+  const { objects, findings, ctx } = checkApp(app);
   const familyOf = new Map(RULES.map((r) => [r.id, r.family]));
   const active = findings.filter((f) => !f.silenced);
   const groups = FAMILY_ORDER.map((family) => ({ family, findings: active.filter((f) => familyOf.get(f.rule) === family) })).filter((g) => g.findings.length > 0);
@@ -33,7 +33,7 @@ export function buildReport(app: App, opts: { weekStart: string }): ReportData {
     .map((o) => ({ name: String(o.metadata?.name), schedule: String(o.spec?.schedule ?? ''), timeZone: String(o.spec?.timeZone ?? 'Etc/UTC') }));
   return {
     app: { name: app.name, namespace: app.namespace },
-    capacity: capacity(app, objects),
+    capacity: capacity(app, ctx),
     cron: cronWeek(cronJobs, opts.weekStart),
     findings: { groups, silenced, counts: { error: count('error'), warning: count('warning'), info: count('info'), silenced: silenced.length } },
   };
