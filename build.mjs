@@ -8,29 +8,25 @@
 //                    kubernetes-models stay in node_modules.
 //   dist/index.js    the library entry for `import … from "railyard"`
 //   dist/runtime.cjs the in-container runtime: ONE file, no node_modules, Node >= 18
+//   dist/THIRD-PARTY-NOTICES.md the licences of what the CLI bundles; the runtime's
+//                    are appended to runtime.cjs (scripts/notices.mjs). Options: scripts/build-options.mjs
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { cliOptions, common, runtimeOptions } from './scripts/build-options.mjs';
+import { appendFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { describePackages, headerPackages, noticesComment, noticesMarkdown, packageDirs } from './scripts/notices.mjs';
 
 // Chunk names carry content hashes: without this, every build would leave its old chunks behind.
 rmSync('dist/chunks', { recursive: true, force: true });
 
-const common = { bundle: true, platform: 'node', sourcemap: false, logLevel: 'warning', legalComments: 'none' };
-
-await Promise.all([
-  build({
-    ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
-    outdir: 'dist',
-    // One chunk per command, loaded on demand (see src/cli/main.ts).
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    format: 'esm',
-    target: 'node20',
-    external: ['esbuild', 'mysql2', 'kubernetes-models', '@kubernetes-models/*'],
-    // CommonJS dependencies call require() for Node built-ins.
-    banner: { js: "import { createRequire as __railyardRequire } from 'node:module'; const require = __railyardRequire(import.meta.url);" },
-  }),
+const [cli, , runtime] = await Promise.all([
+  build(cliOptions),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', format: 'esm', target: 'node20', packages: 'external' }),
-  existsSync('src/runtime/main.ts') &&
-    build({ ...common, entryPoints: ['src/runtime/main.ts'], outfile: 'dist/runtime.cjs', format: 'cjs', target: 'node18', minify: true, legalComments: 'eof' }),
+  existsSync('src/runtime/main.ts') && build(runtimeOptions),
 ]);
+
+// The bundled packages' licences travel with the bundles (scripts/notices.mjs): a notices
+// file beside the CLI, a comment at the end of the runtime, which synth copies alone.
+// The check validators are a bundle of their own (committed); its header lists its packages.
+const cliPackages = describePackages('.', [...new Set([...packageDirs(Object.keys(cli.metafile.inputs)), ...headerPackages('src/check/validators.bundle.cjs')])]);
+writeFileSync('dist/THIRD-PARTY-NOTICES.md', noticesMarkdown('the railyard CLI (dist/cli.js and dist/chunks/)', cliPackages));
+if (runtime) appendFileSync('dist/runtime.cjs', noticesComment('the railyard runtime (runtime.cjs)', describePackages('.', packageDirs(Object.keys(runtime.metafile.inputs)))));
