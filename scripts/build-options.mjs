@@ -1,6 +1,8 @@
 // esbuild options of the two bundles that carry dependencies, shared by build.mjs and
 // test/build/notices.test.ts (which asks esbuild what each bundles, without writing).
-export const common = { bundle: true, platform: 'node', sourcemap: false, logLevel: 'warning', legalComments: 'none' };
+// legalComments 'eof': a dependency's own /*! or @license comments (long.js keeps its
+// copyright there, not in its LICENSE file) stay in the bundle, besides the notices build.mjs adds.
+export const common = { bundle: true, platform: 'node', sourcemap: false, logLevel: 'warning', legalComments: 'eof' };
 
 export const cliOptions = {
   ...common,

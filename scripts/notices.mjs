@@ -28,6 +28,7 @@ export function packageDirs(inputs) {
 }
 
 const LICENCE_FILE = /^(?:licen[cs]e|copying)(?:[.-].*)?$/i;
+const NOTICE_FILE = /^notice(?:[.-].*)?$/i;
 
 /** Name, version, SPDX expression and licence text of each package folder (relative to root). */
 export function describePackages(root, dirs) {
@@ -35,20 +36,53 @@ export function describePackages(root, dirs) {
   for (const dir of dirs) {
     const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
     const license = typeof pkg.license === 'string' ? pkg.license : Array.isArray(pkg.licenses) ? pkg.licenses.map((l) => l.type).join(' OR ') : (pkg.license?.type ?? 'UNKNOWN');
-    const file = readdirSync(join(root, dir)).filter((f) => LICENCE_FILE.test(f)).sort()[0];
-    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : undefined;
+    // Every licence file and every NOTICE file (Apache-2.0 section 4(d) asks for the latter).
+    const files = readdirSync(join(root, dir)).filter((f) => LICENCE_FILE.test(f) || NOTICE_FILE.test(f)).sort();
+    const text = files.length ? files.map((f) => readFileSync(join(root, dir, f), 'utf8').trim()).join('\n\n') : undefined;
     // The same package may be installed twice (nested node_modules): one entry per name and version.
     byName.set(`${pkg.name}@${pkg.version}`, { name: pkg.name, version: pkg.version, license, text });
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** True when every alternative or every conjunct of an SPDX expression is allowed as the expression requires. */
+/**
+ * True when an SPDX expression is satisfied by allowed licences: an OR needs one allowed side,
+ * an AND both, parentheses group as SPDX says (AND binds tighter than OR). `WITH` exceptions,
+ * `+`, `LicenseRef-` and anything unparsable are refused: a reviewer reads those by hand.
+ */
 export function allowedLicence(expression) {
-  const e = expression.replace(/[()]/g, ' ').trim();
-  if (/\bOR\b/.test(e)) return e.split(/\bOR\b/).some((x) => allowedLicence(x));
-  if (/\bAND\b/.test(e)) return e.split(/\bAND\b/).every((x) => allowedLicence(x));
-  return ALLOWED.includes(e.trim());
+  const tokens = String(expression).match(/\(|\)|[^\s()]+/g) ?? [];
+  let i = 0;
+  const fail = () => {
+    throw new Error('unparsable');
+  };
+  const expr = () => {
+    let ok = term();
+    while (tokens[i] === 'OR') i++, (ok = term() || ok);
+    return ok;
+  };
+  const term = () => {
+    let ok = factor();
+    while (tokens[i] === 'AND') i++, (ok = factor() && ok);
+    return ok;
+  };
+  const factor = () => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const ok = expr();
+      if (tokens[i++] !== ')') fail();
+      return ok;
+    }
+    if (t === undefined || t === ')' || t === 'AND' || t === 'OR' || t === 'WITH') fail();
+    if (tokens[i] === 'WITH') fail();
+    return ALLOWED.includes(t);
+  };
+  try {
+    const ok = expr();
+    return i === tokens.length && ok;
+  } catch {
+    return false;
+  }
 }
 
 export function noticesMarkdown(title, packages) {

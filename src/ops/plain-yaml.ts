@@ -31,7 +31,8 @@ function fastScalar(v: unknown, column: number): string | undefined {
   if (typeof v === 'number') return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : undefined;
   if (typeof v !== 'string') return undefined;
   // Numbers and keywords as strings (`"25"`, `"true"`: env values, annotations) are common.
-  if (v === '' || NOT_A_STRING.test(v)) return QUOTABLE.test(v) ? `"${v}"` : undefined;
+  // (A long one is folded by the library like any quoted scalar: left to it.)
+  if (v === '' || NOT_A_STRING.test(v)) return QUOTABLE.test(v) && column + v.length + 2 <= FOLD_SAFE ? `"${v}"` : undefined;
   if (!PLAIN.test(v)) return undefined;
   return v.includes(' ') && column + v.length > FOLD_SAFE ? undefined : v;
 }
@@ -69,7 +70,8 @@ function map(m: Record<string, unknown>, indent: string, out: string[], seen: Se
   for (const k of sortedKeys(m)) {
     const v = m[k];
     // A key the library would quote, or write as an explicit `? key`: not ours.
-    if (v === undefined || k.startsWith('-') || fastScalar(k, indent.length) !== k || k.length > 60) throw new Unsure();
+    // `-` and `...` open a sequence entry and a document end marker at column 0: the library quotes such keys.
+    if (v === undefined || k.startsWith('-') || k.startsWith('...') || fastScalar(k, indent.length) !== k || k.length > 60) throw new Unsure();
     const head = `${indent}${k}:`;
     if (Array.isArray(v)) {
       if (v.length === 0) enter(v, seen), out.push(`${head} []`);

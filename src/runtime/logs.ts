@@ -37,8 +37,12 @@ export interface LineMeta {
   continues?: boolean;
 }
 
-/** 16 or more digits, a dot allowed between them: more than a double keeps exactly. */
-const LONG_LITERAL = /(?:\d\.?){15}\d/;
+/**
+ * A JSON number (after `:`, `[` or `,`) whose printed form may move or change a secret's digits:
+ * 16 or more of them, a dot allowed between (more than a double keeps exactly), or an exponent
+ * (`123456789e-4` prints `12345.6789`). Numbers only: a 16-digit id inside a string is printed as is.
+ */
+const DOUBTFUL_NUMBER = /[:[,]\s*-?(?:(?:\d\.?){15}\d|[\d.]+[eE])/;
 
 /** Fields the runtime owns: a child's JSON cannot overwrite them. */
 const OWNED = ['timestamp', 'process_target', 'pod_name', 'namespace', 'stream', 'pool', 'slot', 'pid'] as const;
@@ -137,7 +141,7 @@ export function formatRecord(
   // The raw text is searched too: a literal of 16+ digits may parse to a double
   // that prints other digits even below 2^53 (`4503600000000003.5` prints as
   // `4503600000000004`, which still gives away the secret's first 15).
-  if (child && (doubt.numbers || LONG_LITERAL.test(line)) && redactor.redact(line) !== line) child = undefined;
+  if (child && (doubt.numbers || DOUBTFUL_NUMBER.test(line)) && redactor.redact(line) !== line) child = undefined;
   if (child) {
     const level = normalizeLevel(child.level) ?? normalizeLevel(child.severity);
     for (const [k, v] of Object.entries(child)) {

@@ -111,7 +111,7 @@ describe('log lines (properties 4, 5, 6 over generated lines and secrets)', () =
     // enough to be rounded (past 2^53) when parsed. 6+ digits cannot occur in
     // the record's own fields (timestamp, slot), so searching the raw text is exact.
     const digits = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 5, maxLength: 21 })).map(([d, ds]) => `${d}${ds.join('')}`);
-    const forms = (n: string) => [`{"pin":${n}}`, `{"a":[1,${n}],"b":{"c":${n}}}`, `{"amount":${n}.5,"ok":true}`, `{"x":${n}e0}`, `{"n":9${n}9}`, `{"msg":"paid","id":${n}}`];
+    const forms = (n: string) => [`{"pin":${n}}`, `{"a":[1,${n}],"b":{"c":${n}}}`, `{"amount":${n}.5,"ok":true}`, `{"x":${n}e0}`, `{"n":9${n}9}`, `{"msg":"paid","id":${n}}`, `{"x":${n}e-4}`];
     fc.assert(
       fc.property(digits, fc.nat(), fc.constantFrom('PIN_SECRET', 'DATABASE_PASSWORD', 'API_TOKEN'), (secret, pick, name) => {
         const all = forms(secret);
@@ -124,12 +124,25 @@ describe('log lines (properties 4, 5, 6 over generated lines and secrets)', () =
         // Not spelled out anywhere, and not as a rounded number either.
         expect(raw).not.toContain(secret);
         expect(raw).not.toContain(secret.slice(0, 15));
+        // Nor split by a decimal point an exponent moved (`123456e-4` prints `12.3456`).
+        expect(raw.replace(/\./g, '')).not.toContain(secret.slice(0, 15));
         for (const f of REQUIRED_FIELDS) expect(typeof rec[f]).toBe('string');
       }),
       // Found by CI (seed 1438973027): 16 digits below 2^53 with `.5` round to
       // a neighbour that prints the secret's first 15 digits.
-      { ...RUNS, examples: [['4503600000000003', 2, 'PIN_SECRET']] },
+      { ...RUNS, examples: [['4503600000000003', 2, 'PIN_SECRET'], ['123456789', 6, 'PIN_SECRET']] },
     );
+  });
+
+  it('a 16-digit id inside a string does not cost a line with a secret its fields', () => {
+    // Only numbers are in doubt: a string is printed as it came, and redacted as such.
+    const line = '{"level":"error","msg":"charge failed","trace_id":"1234567890123456789","token":"s3cr3t-value"}';
+    const { records } = pipeline([Buffer.from(line + '\n')], { API_TOKEN: 's3cr3t-value' });
+    const rec = JSON.parse(records[0]!) as Record<string, unknown>;
+    expect(rec.level).toBe('error');
+    expect(rec.trace_id).toBe('1234567890123456789');
+    expect(rec.message).toBe('charge failed');
+    expect(records[0]).not.toContain('s3cr3t-value');
   });
 
   it('any bytes at all, invalid UTF-8 and control characters included, come out as valid JSON records (property 4)', () => {
