@@ -59,8 +59,15 @@ export function planDeploy(app: App, files: ManifestFile[]): DeployPlan {
 }
 
 /** The labels every object railyard renders carries, and which pruning selects on. */
+export function instanceLabels(app: App): Record<string, string> {
+  return { 'app.kubernetes.io/managed-by': MANAGED_BY, 'app.kubernetes.io/instance': app.name };
+}
+
+/** instanceLabels as a label selector, for the API server's lists. */
 export function instanceSelector(app: App): string {
-  return `app.kubernetes.io/managed-by=${MANAGED_BY},app.kubernetes.io/instance=${app.name}`;
+  return Object.entries(instanceLabels(app))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { App } from '../config/schema.js';
 import { renderManifests, type KubeObject } from '../render/kubernetes/index.js';
 import { apply, list, read, KubeError, type Kube } from '../deploy/kube.js';
-import { instanceSelector, objectKey, planDeploy, PRUNABLE, pruneCandidates } from '../deploy/plan.js';
+import { instanceLabels, objectKey, planDeploy, PRUNABLE, pruneCandidates } from '../deploy/plan.js';
 import { compareObject, VERSION_LABEL, type DiffReport, type ObjectDiff } from './diff-format.js';
 
 /** Bounded parallel map: the API server answers requests side by side, but not thousands at once. */
@@ -31,7 +31,7 @@ export async function diffRelease(kube: Kube, app: App, imageTag: string): Promi
   for (const ns of plan.objects.filter((o) => o.kind === 'Namespace')) if (!(await read(kube, ns))) missingNamespaces.add(ns.metadata.name);
   const namespaces = [...new Set([app.namespace, ...plan.objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n)])].filter((n) => !missingNamespaces.has(n));
   // One list per prunable kind and namespace, unfiltered, serves both sides: the live
-  // objects to compare (instead of one read per object: ~40 fewer requests, ~5 ms of
+  // objects to compare (instead of one read per object: ~40 fewer requests, ~6 ms of
   // client CPU each) and, filtered by the instance labels, the ones to prune.
   const lists = PRUNABLE.flatMap((k) => (k.namespaced ? namespaces : [undefined]).map((ns) => ({ ...k, ns })));
   const listed = new Set(lists.map((k) => `${k.apiVersion} ${k.kind} ${k.ns ?? ''}`));
@@ -51,8 +51,8 @@ export async function diffRelease(kube: Kube, app: App, imageTag: string): Promi
   const changes = compared.filter((d): d is ObjectDiff => d !== undefined);
   // The deploy runs the migration Job when none of that name exists (its name carries the release).
   if (plan.migration && !(await read(kube, plan.migration))) changes.unshift({ kind: 'Job', name: plan.migration.metadata.name, ...(plan.migration.metadata.namespace ? { namespace: plan.migration.metadata.namespace } : {}), action: 'run' });
-  const ours = labelsOf(instanceSelector(app));
-  const instance = liveObjects.filter((o) => Object.entries(ours).every(([k, v]) => o.metadata.labels?.[k] === v));
+  const ours = Object.entries(instanceLabels(app));
+  const instance = liveObjects.filter((o) => ours.every(([k, v]) => o.metadata.labels?.[k] === v));
   for (const o of pruneCandidates(plan.objects, instance).sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : 1))) {
     changes.push({ kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), action: 'prune' });
   }
@@ -61,10 +61,5 @@ export async function diffRelease(kube: Kube, app: App, imageTag: string): Promi
 
 /** Requests in flight at once: the API server answers side by side, and past a few the client's CPU is the limit. */
 const LIMIT = 8;
-
-/** `a=b,c=d` (the equality selectors deploy lists with) as a map. */
-function labelsOf(selector: string): Record<string, string> {
-  return Object.fromEntries(selector.split(',').map((term) => term.split('=') as [string, string]));
-}
 
 export { KubeError };
