@@ -17,7 +17,7 @@ const PLAIN = /^(?:[A-Za-z0-9_./(]|-(?=[^ ]))(?:[A-Za-z0-9_./=@+,*()-]|:(?! |$)|
 const NOT_A_STRING = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL)$/;
 /** What such a look-alike may hold to be printed in double quotes the same way by YAML and JSON. */
 const QUOTABLE = /^[A-Za-z0-9_.+-]*$/;
-/** yaml folds lines past 80 columns; a plain scalar with spaces ending before this column never folds. */
+/** yaml folds lines past 80 columns; a plain scalar ending before this column stays as it is. */
 const FOLD_SAFE = 70;
 
 class Unsure extends Error {}
@@ -34,7 +34,8 @@ function fastScalar(v: unknown, column: number): string | undefined {
   // (A long one is folded by the library like any quoted scalar: left to it.)
   if (v === '' || NOT_A_STRING.test(v)) return QUOTABLE.test(v) && column + v.length + 2 <= FOLD_SAFE ? `"${v}"` : undefined;
   if (!PLAIN.test(v)) return undefined;
-  return v.includes(' ') && column + v.length > FOLD_SAFE ? undefined : v;
+  // Past the fold column the library folds at spaces, and moves a value with none to the next line.
+  return column + v.length > FOLD_SAFE ? undefined : v;
 }
 
 /**

@@ -62,6 +62,8 @@ describe('plainYaml (fast path for the YAML railyard diff prints)', () => {
     // Found in review: both printed differently from the library before.
     expect(plainYaml({ a: '1'.repeat(90) })).toBe(library({ a: '1'.repeat(90) }));
     expect(plainYaml({ '...x': 1 })).toBeUndefined();
+    // Found by the property (seed 302127721): a long value without spaces goes to the next line.
+    for (const v of [{ ['k'.repeat(59)]: 'x'.repeat(90) }, { name: [{ ['x'.repeat(59)]: 'x'.repeat(76) }] }]) expect(plainYaml(v) ?? library(v)).toBe(library(v));
     const shared = { app: 'a' };
     for (const v of [{ '1': 'x' }, { a: undefined }, { a: new Date(0) }, { a: shared, b: { c: shared } }, { a: [shared, shared] }]) {
       expect(plainYaml(v), JSON.stringify(v)).toBeUndefined();
